@@ -1,0 +1,1 @@
+"""Backend service: the only owner of feedback records, alerts and staff data."""

@@ -1,0 +1,44 @@
+"""References and access codes a child can read aloud and type on a tablet."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# No 0/O, 1/I/L or U: nothing a child could misread or copy wrongly.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+KIND_PREFIX = {"complaint": "CMP", "comment": "CMT", "compliment": "THX"}
+
+_hasher = PasswordHasher()
+
+
+def _random_chars(n: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(n))
+
+
+def new_reference(kind: str) -> str:
+    """E.g. CMP-7K4Q-2M: 30^6 (about 7 x 10^8) possibilities per kind."""
+    return f"{KIND_PREFIX[kind]}-{_random_chars(4)}-{_random_chars(2)}"
+
+
+def new_access_code() -> str:
+    """Six characters; only its argon2 hash is stored."""
+    return _random_chars(6)
+
+
+def normalise_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def hash_access_code(code: str) -> str:
+    return _hasher.hash(normalise_code(code))
+
+
+def access_code_matches(code_hash: str, code: str) -> bool:
+    try:
+        return _hasher.verify(code_hash, normalise_code(code))
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,98 @@
+"""The OpenAPI 3 document, built from the same pydantic models that validate requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from backend.appkeys import OPENAPI
+from backend.schemas import Problem, SubmissionCreate, SubmissionList, SubmissionOut, SubmissionReceipt
+
+_MODELS: list[type[BaseModel]] = [SubmissionCreate, SubmissionReceipt, SubmissionOut, SubmissionList, Problem]
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    reasons = {
+        400: "Malformed request",
+        401: "Missing or wrong credential",
+        404: "Not found",
+        415: "Body is not JSON",
+        422: "Body failed validation (the reason is in `detail`)",
+    }
+    return {str(c): _json(Problem, reasons[c]) for c in codes}
+
+
+def build_spec() -> dict[str, Any]:
+    _, schemas = models_json_schema(
+        [(m, "validation") for m in _MODELS], ref_template="#/components/schemas/{model}"
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Children's feedback backend",
+            "version": "1",
+            "description": "Records of compliments, comments and complaints, owned by this service.",
+        },
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": {
+                "serviceToken": {"type": "http", "scheme": "bearer"},
+                "staff": {"type": "http", "scheme": "basic"},
+            },
+        },
+        "paths": {
+            "/health": {
+                "get": {
+                    "summary": "Liveness and database check",
+                    "responses": {
+                        "200": {"description": "OK"},
+                        "503": {"description": "Database unreachable"},
+                    },
+                }
+            },
+            "/api/v1/submissions": {
+                "post": {
+                    "summary": "Store a child's submission (action server only)",
+                    "security": [{"serviceToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref(SubmissionCreate)}},
+                    },
+                    "responses": {
+                        "201": _json(SubmissionReceipt, "Stored; the access code is shown only this once"),
+                        **_errors(400, 401, 415, 422),
+                    },
+                },
+                "get": {
+                    "summary": "List submissions (staff)",
+                    "security": [{"staff": []}],
+                    "responses": {"200": _json(SubmissionList, "Newest first"), **_errors(401)},
+                },
+            },
+            "/api/v1/submissions/{reference}": {
+                "get": {
+                    "summary": "One submission (staff)",
+                    "security": [{"staff": []}],
+                    "parameters": [
+                        {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": _json(SubmissionOut, "The submission"), **_errors(401, 404)},
+                }
+            },
+        },
+    }
+
+
+async def openapi_document(request: web.Request) -> web.Response:
+    return web.json_response(request.app[OPENAPI])

@@ -1,0 +1,88 @@
+"""Request and response bodies. The OpenAPI document is generated from these,
+so what is documented and what is validated cannot drift apart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+FirstName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^\d@<>{}]+$"),
+]
+HomeCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+
+
+class Kind(StrEnum):
+    compliment = "compliment"
+    comment = "comment"
+    complaint = "complaint"
+
+
+class SubmissionCreate(BaseModel):
+    """What the action server sends when a child says "yes, send it"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    what_happened: Text
+    desired_outcome: ShortText | None = None
+    about_whom: ShortText | None = None
+    anonymous: bool
+    first_name: FirstName | None = None
+    home: HomeCode
+    conversation_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+    idempotency_key: (
+        Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _named_needs_a_name(self) -> SubmissionCreate:
+        if not self.anonymous and not self.first_name:
+            raise ValueError("first_name is required when anonymous is false")
+        return self
+
+
+class SubmissionReceipt(BaseModel):
+    """Returned once: the access code is never retrievable again."""
+
+    reference: str
+    access_code: str
+    kind: Kind
+    status: str
+    received_at: datetime
+
+
+class SubmissionOut(BaseModel):
+    """A submission as staff see it (never includes the access code hash)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    reference: str
+    kind: Kind
+    what_happened: str
+    desired_outcome: str | None
+    about_whom: str | None
+    anonymous: bool
+    first_name: str | None
+    home_code: str
+    received_at: datetime
+    status: str
+
+
+class SubmissionList(BaseModel):
+    items: list[SubmissionOut]
+
+
+class Problem(BaseModel):
+    """Every 4xx/5xx body."""
+
+    error: str
+    detail: list[dict] | str | None = None
