@@ -1,0 +1,86 @@
+# The front door. `make run` and `make test` are the two commands a new user needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+
+RASA_VENV := .venv/rasa
+BACKEND_VENV := .venv/backend
+RASA := $(RASA_VENV)/bin/rasa
+SPACY_MODEL := .build/spacy_en/meta.json
+MODEL := models/current.tar.gz
+
+# Privacy: no Rasa process may send telemetry or error reports anywhere.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+TRAINING_INPUTS := domain.yml config.yml $(SPACY_MODEL) \
+	$(shell find data bot/safeguarding -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+RASA_DATA := --domain domain.yml --data data --config config.yml
+
+.PHONY: help setup train run test lint validate test-backend test-rasa-side test-conversations \
+	test-e2e eval-nlu eval-safeguarding clean
+
+help:
+	@echo "make run    set everything up and start backend, action server and Rasa"
+	@echo "make test   set everything up and run every test"
+	@echo "make setup | train | lint | eval-nlu | eval-safeguarding | clean"
+
+$(RASA_VENV)/.lock-sha256: requirements/rasa.lock scripts/make_venv.sh
+	@scripts/make_venv.sh $(RASA_VENV) requirements/rasa.lock --ignore-requires-python
+
+$(BACKEND_VENV)/.lock-sha256: requirements/backend.lock scripts/make_venv.sh
+	@scripts/make_venv.sh $(BACKEND_VENV) requirements/backend.lock
+
+$(SPACY_MODEL): bot/spacy_pipeline.py $(RASA_VENV)/.lock-sha256
+	@$(RASA_VENV)/bin/python -m bot.spacy_pipeline .build/spacy_en
+
+var/secrets.env:
+	@scripts/make_secrets.sh $@
+
+setup: $(RASA_VENV)/.lock-sha256 $(BACKEND_VENV)/.lock-sha256 $(SPACY_MODEL) var/secrets.env
+
+# Retrain only when the training data, domain, config or NLU components changed.
+$(MODEL): $(TRAINING_INPUTS) | setup
+	@echo "==> training the Rasa model"
+	@$(RASA) train $(RASA_DATA) --out models --fixed-model-name current --quiet
+	@touch $@
+
+train: $(MODEL)
+
+run: setup train
+	@$(PYTHON) scripts/run.py
+
+lint: setup
+	@$(BACKEND_VENV)/bin/ruff check .
+	@$(BACKEND_VENV)/bin/ruff format --check .
+
+validate: setup
+	@$(RASA) data validate $(RASA_DATA) --quiet
+
+test-backend: setup
+	@scripts/ensure_chromium.sh
+	@$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
+
+test-rasa-side: setup train
+	@$(RASA_VENV)/bin/python -m pytest tests/actions tests/bot -q
+
+test-conversations: setup train
+	@scripts/conversation_tests.sh
+
+test-e2e: setup train
+	@scripts/ensure_chromium.sh
+	@$(BACKEND_VENV)/bin/python -m pytest tests/e2e -q
+
+test: lint validate test-backend test-rasa-side test-conversations test-e2e
+	@echo "==> all tests passed"
+
+eval-nlu: setup
+	@$(RASA_VENV)/bin/python -m scripts.eval_nlu
+
+eval-safeguarding: setup
+	@$(RASA_VENV)/bin/python -m scripts.eval_safeguarding
+
+clean:
+	rm -rf .build models results test-output .rasa

@@ -1,0 +1,242 @@
+"""Actions for giving a compliment, a comment or a complaint."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
+from actions.conversation_context import home_of
+
+KIND_BY_INTENT = {
+    "make_complaint": "complaint",
+    "give_comment": "comment",
+    "give_compliment": "compliment",
+}
+
+KIND_WORDS = {"complaint": "a complaint", "comment": "a comment", "compliment": "a thank you"}
+
+FEEDBACK_SLOTS = (
+    "kind",
+    "kind_confirmed",
+    "what_happened",
+    "desired_outcome",
+    "about_whom",
+    "anonymous",
+    "first_name",
+    "submit_confirmed",
+)
+
+# Openers that say which kind it is but nothing about what happened.
+_OPENERS = re.compile(
+    r"^\s*(hi|hello|hey)?[\s,!]*(i\s+(want|wanna|would like|need)\s+to\s+"
+    r"(make\s+a\s+complaint|complain|say\s+thank\s*(you|s)|give\s+a\s+compliment|share\s+an\s+idea|"
+    r"make\s+a\s+comment|suggest\s+something)(\s+about)?|i\s+have\s+an\s+idea|complaint|compliment|comment)"
+    r"[\s,.:;!-]*",
+    re.IGNORECASE,
+)
+MIN_WORDS_TO_KEEP = 3
+MAX_TEXT = 5000
+_NAME = re.compile(r"^[^\W\d_][^\W\d_'\- ]{0,38}$")
+_NAME_PREFIX = re.compile(r"^(my name is|my name's|i'm|im|i am|it's|its|call me)\s+", re.IGNORECASE)
+
+
+def description_in(text: str) -> str | None:
+    """The child's first message, if it already says what happened."""
+    rest = _OPENERS.sub("", text, count=1)
+    if text.startswith("/") or len(rest.split()) < MIN_WORDS_TO_KEEP:
+        return None
+    return text.strip()
+
+
+def clean_first_name(text: str) -> str | None:
+    """'my name is sam' -> 'Sam'; None if it does not look like one first name."""
+    candidate = _NAME_PREFIX.sub("", text.strip()).strip(" .!")
+    if not candidate or " " in candidate or not _NAME.match(candidate):
+        return None
+    return candidate[:1].upper() + candidate[1:]
+
+
+class ActionStartFeedback(Action):
+    """Sets the kind from what the child said, and keeps their words if they
+    already told us what happened, so we do not ask twice."""
+
+    def name(self) -> str:
+        return "action_start_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        events: list[EventType] = [SlotSet(slot, None) for slot in FEEDBACK_SLOTS if slot != "kind"]
+        if intent in KIND_BY_INTENT:
+            events.append(SlotSet("kind", KIND_BY_INTENT[intent]))
+        elif intent == "choose_kind" and tracker.get_slot("kind"):
+            events.append(SlotSet("kind_confirmed", True))
+        description = description_in(tracker.latest_message.get("text") or "")
+        if description:
+            events.append(SlotSet("what_happened", description[:MAX_TEXT]))
+        return events
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_feedback_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        kind = tracker.get_slot("kind")
+        slots = ["kind", "kind_confirmed", "what_happened"]
+        slots.append("about_whom" if kind == "compliment" else "desired_outcome")
+        slots.append("anonymous")
+        if tracker.get_slot("anonymous") is False:
+            slots.append("first_name")
+        slots.append("submit_confirmed")
+        return slots
+
+    def validate_kind_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is False:
+            # "No": ask which kind it is instead.
+            return {"kind_confirmed": None, "kind": None}
+        return {"kind_confirmed": value}
+
+    def _free_text(self, slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        text = (value or "").strip() if isinstance(value, str) else ""
+        if not text or text.startswith("/"):
+            return {slot: None}
+        if len(text) > MAX_TEXT:
+            dispatcher.utter_message(response="utter_text_too_long")
+            return {slot: None}
+        return {slot: text}
+
+    def validate_what_happened(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._free_text("what_happened", value, dispatcher)
+
+    def validate_desired_outcome(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._free_text("desired_outcome", value, dispatcher)
+
+    def validate_about_whom(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._free_text("about_whom", value, dispatcher)
+
+    def validate_first_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = clean_first_name(value) if isinstance(value, str) else None
+        if name is None:
+            dispatcher.utter_message(response="utter_first_name_invalid")
+        return {"first_name": name}
+
+    def validate_submit_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is False:
+            dispatcher.utter_message(response="utter_start_over")
+            return {slot: None for slot in FEEDBACK_SLOTS if slot != "kind"}
+        return {"submit_confirmed": value}
+
+
+def summary_text(tracker: Tracker) -> str:
+    kind = tracker.get_slot("kind") or "complaint"
+    lines = [f"Here's what I'll send. It's {KIND_WORDS.get(kind, kind)}."]
+    lines.append(f'What you told me: "{tracker.get_slot("what_happened")}"')
+    if kind == "compliment":
+        lines.append(f"Who it's about: {tracker.get_slot('about_whom')}")
+    else:
+        lines.append(f"What you'd like to happen: {tracker.get_slot('desired_outcome')}")
+    if tracker.get_slot("anonymous"):
+        lines.append("Your name: not included (anonymous)")
+    else:
+        lines.append(f"Your name: {tracker.get_slot('first_name')}")
+    lines.append("Shall I send it?")
+    return "\n".join(lines)
+
+
+class ActionAskSubmitConfirmed(Action):
+    """Reads everything back before anything is sent."""
+
+    def name(self) -> str:
+        return "action_ask_submit_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(
+            text=summary_text(tracker),
+            buttons=[
+                {"title": "Yes, send it", "payload": "/affirm"},
+                {"title": "No, start again", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+WHAT_HAPPENS_NEXT = {
+    "complaint": (
+        "The manager will read it. They should say they've got it within 3 working days, "
+        "and give you an answer within 10 working days."
+    ),
+    "comment": "The manager will read it and think about your idea.",
+    "compliment": "We'll pass your thanks on. Thank you for telling us!",
+}
+
+
+def receipt_text(kind: str, reference: str, access_code: str, anonymous: bool) -> str:
+    text = (
+        f"Thank you. I've sent it.\n"
+        f"Your reference is {reference} and your code is {access_code}. "
+        "Write them down or take a photo. You need both to check how it's going.\n"
+        f"{WHAT_HAPPENS_NEXT[kind]}"
+    )
+    if anonymous and kind != "compliment":
+        text += "\nAs it's anonymous, nobody will reply to you in person. Use your code to check."
+    return text
+
+
+class ActionSubmitFeedback(Action):
+    def name(self) -> str:
+        return "action_submit_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not tracker.get_slot("submit_confirmed") or not tracker.get_slot("what_happened"):
+            return []
+        kind = tracker.get_slot("kind")
+        anonymous = bool(tracker.get_slot("anonymous"))
+        payload = {
+            "kind": kind,
+            "what_happened": tracker.get_slot("what_happened"),
+            "desired_outcome": tracker.get_slot("desired_outcome") if kind != "compliment" else None,
+            "about_whom": tracker.get_slot("about_whom") if kind == "compliment" else None,
+            "anonymous": anonymous,
+            "first_name": None if anonymous else tracker.get_slot("first_name"),
+            "home": home_of(tracker),
+            # Only named submissions may be linked back to the conversation.
+            "conversation_id": None if anonymous else tracker.sender_id,
+            "idempotency_key": tracker.get_slot("submission_key") or uuid.uuid4().hex,
+        }
+        try:
+            receipt = await BackendClient().create_submission(payload)
+        except (BackendUnavailableError, BackendRejectedError):
+            dispatcher.utter_message(response="utter_submit_failed")
+            # Keep every slot and the key, so "Try again" re-sends the same thing, once.
+            return [SlotSet("submission_pending", True), SlotSet("submission_key", payload["idempotency_key"])]
+        dispatcher.utter_message(text=receipt_text(kind, receipt.reference, receipt.access_code, anonymous))
+        return [
+            *(SlotSet(slot, None) for slot in FEEDBACK_SLOTS),
+            SlotSet("submission_pending", None),
+            SlotSet("submission_key", None),
+        ]

@@ -1,0 +1,1 @@
+"""Rasa-side code that is not an action: NLU components, spaCy pipeline, chat channel."""
