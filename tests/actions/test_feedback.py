@@ -1,0 +1,143 @@
+"""Feedback actions against a real backend."""
+
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.feedback import (
+    ActionStartFeedback,
+    ActionSubmitFeedback,
+    ValidateFeedbackForm,
+    clean_first_name,
+    description_in,
+)
+from tests.actions.conftest import RunningBackend, make_tracker
+
+NAMED_COMPLAINT = {
+    "kind": "complaint",
+    "kind_confirmed": True,
+    "what_happened": "Staff took my phone for no reason",
+    "desired_outcome": "Get it back",
+    "anonymous": False,
+    "first_name": "Sam",
+    "submit_confirmed": True,
+}
+
+
+def _slots(events: list[dict]) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_named_complaint_is_stored_and_child_gets_reference_and_code(backend: RunningBackend) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(NAMED_COMPLAINT, sender_id="conv-1", metadata={"home": "oak-house"})
+    events = await ActionSubmitFeedback().run(dispatcher, tracker, {})
+
+    (row,) = backend.rows()
+    assert row["kind"] == "complaint"
+    assert row["what_happened"] == "Staff took my phone for no reason"
+    assert row["desired_outcome"] == "Get it back"
+    assert row["first_name"] == "Sam"
+    assert row["conversation_id"] == "conv-1"
+    assert row["home_code"] == "oak-house"
+    (message,) = dispatcher.messages
+    assert row["reference"] in message["text"]
+    assert _slots(events)["what_happened"] is None  # form cleared for the next child
+
+
+async def test_anonymous_submission_sends_no_name_and_no_conversation_id(backend: RunningBackend) -> None:
+    slots = {**NAMED_COMPLAINT, "anonymous": True, "first_name": "Sam"}
+    await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(slots, sender_id="conv-2"), {})
+    (row,) = backend.rows()
+    assert row["anonymous"] == 1
+    assert row["first_name"] is None
+    assert row["conversation_id"] is None
+    assert row["home_code"] == "test-home"  # from HOME_CODE when the channel sends none
+
+
+async def test_compliment_sends_who_it_is_about_not_an_outcome(backend: RunningBackend) -> None:
+    slots = {
+        "kind": "compliment",
+        "what_happened": "Sam helped me with my homework",
+        "about_whom": "Sam",
+        "desired_outcome": "left over from before",
+        "anonymous": True,
+        "submit_confirmed": True,
+    }
+    await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(slots), {})
+    (row,) = backend.rows()
+    assert row["reference"].startswith("THX-")
+    assert row["about_whom"] == "Sam"
+    assert row["desired_outcome"] is None
+
+
+async def test_nothing_is_sent_without_a_yes(backend: RunningBackend) -> None:
+    slots = {**NAMED_COMPLAINT, "submit_confirmed": False}
+    assert await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(slots), {}) == []
+    assert backend.rows() == []
+
+
+async def test_backend_down_tells_the_child_and_keeps_everything_for_a_retry(
+    backend: RunningBackend, fast_retry: None
+) -> None:
+    backend.stop()
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitFeedback().run(dispatcher, make_tracker(NAMED_COMPLAINT), {})
+    assert dispatcher.messages[0]["response"] == "utter_submit_failed"
+    slots = _slots(events)
+    assert slots["submission_pending"] is True
+    key = slots["submission_key"]
+    assert "what_happened" not in slots  # the child's words are kept
+
+    # The child taps "Try again" once the backend is back: stored once, same key.
+    backend.start()
+    retry = make_tracker({**NAMED_COMPLAINT, "submission_pending": True, "submission_key": key})
+    again = CollectingDispatcher()
+    await ActionSubmitFeedback().run(again, retry, {})
+    (row,) = backend.rows()
+    assert row["idempotency_key"] == key
+    assert row["reference"] in again.messages[0]["text"]
+
+
+async def test_start_keeps_a_first_message_that_already_says_what_happened() -> None:
+    tracker = make_tracker(text="I want to complain, staff took my phone for no reason", intent="make_complaint")
+    slots = _slots(await ActionStartFeedback().run(CollectingDispatcher(), tracker, {}))
+    assert slots["kind"] == "complaint"
+    assert slots["what_happened"] == "I want to complain, staff took my phone for no reason"
+
+
+async def test_start_asks_when_the_first_message_only_names_the_kind() -> None:
+    tracker = make_tracker(text="I want to make a complaint", intent="make_complaint")
+    slots = _slots(await ActionStartFeedback().run(CollectingDispatcher(), tracker, {}))
+    assert slots["kind"] == "complaint"
+    assert slots["what_happened"] is None
+
+
+def test_description_and_first_name_cleaning() -> None:
+    assert description_in("I want to say thank you") is None
+    assert description_in("/make_complaint") is None
+    assert description_in("Sam helped me with my homework") == "Sam helped me with my homework"
+    assert clean_first_name("my name is sam") == "Sam"
+    assert clean_first_name("Aisha!") == "Aisha"
+    assert clean_first_name("Zoë") == "Zoë"
+    assert clean_first_name("sam smith from room 4") is None
+    assert clean_first_name("12345") is None
+
+
+async def test_form_asks_for_a_name_only_when_named() -> None:
+    form = ValidateFeedbackForm()
+    named = await form.required_slots([], CollectingDispatcher(), make_tracker({"kind": "complaint", "anonymous": False}), {})
+    anon = await form.required_slots([], CollectingDispatcher(), make_tracker({"kind": "compliment", "anonymous": True}), {})
+    assert "first_name" in named and "desired_outcome" in named
+    assert "first_name" not in anon and "about_whom" in anon and "desired_outcome" not in anon
+
+
+def test_saying_no_to_the_kind_asks_which_kind() -> None:
+    result = ValidateFeedbackForm().validate_kind_confirmed(False, CollectingDispatcher(), make_tracker(), {})
+    assert result == {"kind_confirmed": None, "kind": None}
+
+
+def test_slot_set_events_are_plain_dicts() -> None:
+    # rasa_sdk events are dicts; the helpers above rely on that.
+    assert SlotSet("x", 1)["event"] == "slot"

@@ -1,0 +1,94 @@
+"""The whole product as real processes: backend, action server and Rasa with the trained model.
+
+Started once per test session on free loopback ports, with its own databases in a
+temporary folder, through the same scripts/stack.py that `make run` uses.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.stack import ROOT, Stack, StackConfig
+from tests.helpers import free_port
+
+
+@dataclass
+class RunningStack:
+    stack: Stack
+    rasa_url: str
+    backend_url: str
+    database_path: Path
+    tracker_path: Path
+    service_token: str
+    outbox_dir: Path
+
+    def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        with sqlite3.connect(self.database_path) as conn:
+            conn.row_factory = sqlite3.Row
+            return conn.execute(sql, args).fetchall()
+
+    def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One chat turn through Rasa's REST webhook."""
+        body = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        req = urllib.request.Request(  # noqa: S310 (loopback test server)
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
+            return json.loads(resp.read())
+
+    @staticmethod
+    def new_sender() -> str:
+        return str(uuid.uuid4())
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    model = ROOT / "models/current.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained model: run `make train` (make test does)")
+    tmp = tmp_path_factory.mktemp("stack")
+    token = secrets.token_urlsafe(32)
+    config = StackConfig(
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        backend_port=free_port(),
+        database_url=f"sqlite+aiosqlite:///{tmp / 'backend.sqlite3'}",
+        tracker_db=str(tmp / "tracker.sqlite3"),
+        model=str(model),
+        outbox_dir=str(tmp / "outbox"),
+        secrets={"SERVICE_TOKEN": token, "RASA_AUTH_TOKEN": secrets.token_urlsafe(32), "TABLET_SETUP_CODE": "246810"},
+        extra_env={"HOME_CODE": "e2e-home"},
+        log_dir=tmp / "logs",
+    )
+    running = Stack(config)
+    try:
+        running.start()
+    except Exception:
+        for log in sorted((tmp / "logs").glob("*.log")):
+            print(f"---- {log.name} ----\n{log.read_text(errors='replace')[-4000:]}")
+        running.stop()
+        raise
+    yield RunningStack(
+        stack=running,
+        rasa_url=config.rasa_url,
+        backend_url=config.backend_url,
+        database_path=tmp / "backend.sqlite3",
+        tracker_path=tmp / "tracker.sqlite3",
+        service_token=token,
+        outbox_dir=tmp / "outbox",
+    )
+    running.stop()
