@@ -82,6 +82,11 @@ class BackendClient:
                     await asyncio.sleep(cfg.backoff_seconds * 2 ** (attempt - 1))
         raise BackendUnavailableError(str(last_error))
 
+    async def create_alert(self, payload: dict[str, Any]) -> int:
+        """Store a safeguarding alert; safe to repeat (idempotency key)."""
+        body = await self._post("/api/v1/alerts", payload)
+        return int(body["alert_id"])
+
     async def create_submission(self, payload: dict[str, Any]) -> SubmissionReceipt:
         body = await self._post("/api/v1/submissions", payload)
         return SubmissionReceipt(
