@@ -61,6 +61,7 @@ validate: setup
 
 test-backend: setup
 	@scripts/ensure_chromium.sh
+	@scripts/ensure_postgres.sh
 	@$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
 
 test-rasa-side: setup train
@@ -69,7 +70,10 @@ test-rasa-side: setup train
 test-conversations: setup train
 	@scripts/conversation_tests.sh
 
-test-e2e: setup train
+node_modules/.package-lock.json: package-lock.json
+	@npm ci --no-audit --no-fund --silent
+
+test-e2e: setup train node_modules/.package-lock.json
 	@scripts/ensure_chromium.sh
 	@$(BACKEND_VENV)/bin/python -m pytest tests/e2e -q
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,7 +48,7 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\n==> stopping...")
         return 0
-    except (RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as exc:
         print(f"!! could not start: {exc}")
         return 1
     finally:

@@ -1,0 +1,69 @@
+"""The safeguarding policy interrupts anything when a message is flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.policies.safeguarding_policy import ESCALATE, SafeguardingPolicy
+
+DOMAIN = Domain.load("domain.yml")
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> SafeguardingPolicy:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    return SafeguardingPolicy.create(
+        SafeguardingPolicy.get_default_config(), storage, Resource("safeguarding_policy"), context
+    )
+
+
+def _tracker(parse: dict, in_form: bool = False) -> DialogueStateTracker:
+    events = [ActionExecuted(ACTION_LISTEN_NAME)]
+    if in_form:
+        events += [ActionExecuted("feedback_form"), ActiveLoop("feedback_form"), BotUttered("What happened?")]
+        events += [ActionExecuted(ACTION_LISTEN_NAME)]
+    events += [UserUttered(parse["text"], intent=parse["intent"], parse_data=parse)]
+    return DialogueStateTracker.from_events("child", events, slots=DOMAIN.slots)
+
+
+def _predicted(policy: SafeguardingPolicy, tracker: DialogueStateTracker) -> str | None:
+    prediction = policy.predict_action_probabilities(tracker, DOMAIN)
+    best = max(prediction.probabilities)
+    return DOMAIN.action_names_or_texts[prediction.probabilities.index(best)] if best > 0 else None
+
+
+def _parse(text: str, intent: str, risk: bool) -> dict:
+    flag = {"risk": risk, "category": "physical_abuse" if risk else None, "severity": "high" if risk else None}
+    return {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], "safeguarding": flag}
+
+
+def test_flagged_message_inside_a_form_escalates_with_top_priority(policy: SafeguardingPolicy) -> None:
+    tracker = _tracker(_parse("he hit me again", "make_complaint", risk=True), in_form=True)
+    assert _predicted(policy, tracker) == ESCALATE
+    assert policy.priority > 6  # above RulePolicy, which runs forms
+
+
+def test_unflagged_message_is_left_to_the_other_policies(policy: SafeguardingPolicy) -> None:
+    tracker = _tracker(_parse("this homework is killing me lol", "give_comment", risk=False), in_form=True)
+    assert _predicted(policy, tracker) is None
+
+
+def test_the_unsafe_button_escalates_without_the_detector(policy: SafeguardingPolicy) -> None:
+    tracker = _tracker({"text": "/feel_unsafe", "intent": {"name": "feel_unsafe", "confidence": 1.0}, "entities": []})
+    assert _predicted(policy, tracker) == ESCALATE
+
+
+def test_after_escalating_the_bot_waits_for_the_child(policy: SafeguardingPolicy) -> None:
+    tracker = _tracker(_parse("he hit me", "make_complaint", risk=True))
+    tracker.update(ActionExecuted(ESCALATE))
+    assert _predicted(policy, tracker) == ACTION_LISTEN_NAME
