@@ -20,7 +20,7 @@ TRAINING_INPUTS := domain.yml config.yml $(SPACY_MODEL) \
 RASA_DATA := --domain domain.yml --data data --config config.yml
 
 .PHONY: help setup train run test lint validate test-backend test-rasa-side test-conversations \
-	test-e2e eval-nlu eval-safeguarding clean
+	test-e2e eval-nlu eval-safeguarding benchmark clean
 
 help:
 	@echo "make run    set everything up and start backend, action server and Rasa"
@@ -79,6 +79,9 @@ test-e2e: setup train node_modules/.package-lock.json
 
 test: lint validate test-backend test-rasa-side test-conversations test-e2e
 	@echo "==> all tests passed"
+
+benchmark: setup train
+	@$(PYTHON) scripts/benchmark.py
 
 eval-nlu: setup
 	@$(RASA_VENV)/bin/python -m scripts.eval_nlu
