@@ -16,7 +16,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 TRAINING_INPUTS := domain.yml config.yml $(SPACY_MODEL) \
-	$(shell find data bot/safeguarding -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+	$(shell find data bot/safeguarding bot/policies -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 RASA_DATA := --domain domain.yml --data data --config config.yml
 
 .PHONY: help setup train run test lint validate test-backend test-rasa-side test-conversations \
