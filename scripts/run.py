@@ -28,6 +28,7 @@ def main() -> int:
         print(
             "\n"
             f"  Chat page (for the tablet):  {config.rasa_url}/chat/\n"
+            f"  Tablet set-up page (staff):  {config.rasa_url}/chat/setup\n"
             f"  Staff pages and API:         {config.backend_url}/staff/  (API: {config.backend_url}/api/v1/)\n"
             f"  Rasa HTTP API:               {config.rasa_url}/model/parse\n"
             f"  Tablet set-up code:          {config.secrets.get('TABLET_SETUP_CODE', '(not set)')}\n"
