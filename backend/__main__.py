@@ -1,4 +1,4 @@
-"""Command line: `python -m backend serve|migrate|users create`."""
+"""Command line: `python -m backend serve|migrate|users create|reminders`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import logging
 import sys
 
 from aiohttp import web
+from sqlalchemy import select
 
 from backend.app import create_app
 from backend.auth import ROLES, hash_password
 from backend.config import Settings
-from backend.db import make_engine, make_sessionmaker, migrate
+from backend.db import assert_migrated, make_engine, make_sessionmaker, migrate
 from backend.models import StaffUser
+from backend.staff.models import Home, HomeManager
+from backend.timeutil import utcnow
 
 
 def _read_password() -> str:
@@ -26,12 +29,39 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-async def _create_user(settings: Settings, username: str, role: str, password: str) -> None:
+async def _create_user(
+    settings: Settings,
+    username: str,
+    role: str,
+    password: str,
+    homes: list[str] | None = None,
+    email: str | None = None,
+) -> None:
+    """Create the account; a manager is assigned to each --home (created with its code as name if new)."""
     engine = make_engine(settings.database_url)
     async with make_sessionmaker(engine)() as session:
-        session.add(StaffUser(username=username, role=role, password_hash=hash_password(password)))
+        user = StaffUser(username=username, role=role, password_hash=hash_password(password), email=email)
+        session.add(user)
+        await session.flush()
+        for code in homes or []:
+            home = await session.scalar(select(Home).where(Home.code == code))
+            if home is None:
+                home = Home(code=code, name=code)
+                session.add(home)
+                await session.flush()
+            session.add(HomeManager(home_id=home.id, staff_user_id=user.id))
         await session.commit()
     await engine.dispose()
+
+
+async def _reminders(settings: Settings) -> None:
+    from backend.reminders.job import send_reminders
+
+    engine = make_engine(settings.database_url)
+    await assert_migrated(engine)
+    sent = await send_reminders(make_sessionmaker(engine), settings, utcnow())
+    await engine.dispose()
+    print(f"reminders: {len(sent)} staff member(s) had overdue or due-soon cases")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,6 +73,11 @@ def main(argv: list[str] | None = None) -> None:
     create = users.add_parser("create", help="create a staff account (password from stdin or prompt)")
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument(
+        "--home", action="append", default=[], help="home code a manager looks after (repeat for several)"
+    )
+    create.add_argument("--email", help="where the daily reminder is sent")
+    sub.add_parser("reminders", help="send today's overdue/due-soon reminders now (the server also runs it daily)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -55,8 +90,12 @@ def main(argv: list[str] | None = None) -> None:
         password = _read_password()
         if len(password) < 12:
             raise SystemExit("use a password of at least 12 characters")
-        asyncio.run(_create_user(settings, args.username, args.role, password))
-        print(f"created {args.role} account {args.username!r}")
+        if args.home and args.role != "manager":
+            raise SystemExit("--home is for managers (other roles see every home)")
+        asyncio.run(_create_user(settings, args.username, args.role, password, args.home, args.email))
+        print(f"created {args.role} account {args.username!r}" + (f" for {', '.join(args.home)}" if args.home else ""))
+    elif args.command == "reminders":
+        asyncio.run(_reminders(settings))
 
 
 if __name__ == "__main__":

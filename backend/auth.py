@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -61,12 +62,10 @@ async def require_staff(request: web.Request) -> StaffUser:
         )
     username, password = creds
     async with request.app[SESSIONMAKER]() as session:
-        user = await session.scalar(
-            select(StaffUser).where(StaffUser.username == username, StaffUser.active.is_(True))
-        )
+        user = await session.scalar(select(StaffUser).where(StaffUser.username == username, StaffUser.active.is_(True)))
     if user is None:
-        password_matches(_DUMMY_HASH, password)
+        await asyncio.to_thread(password_matches, _DUMMY_HASH, password)
         raise web.HTTPUnauthorized(reason="staff credential required")
-    if not password_matches(user.password_hash, password):
+    if not await asyncio.to_thread(password_matches, user.password_hash, password):
         raise web.HTTPUnauthorized(reason="staff credential required")
     return user

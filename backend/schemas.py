@@ -3,7 +3,7 @@ so what is documented and what is validated cannot drift apart."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -39,6 +39,9 @@ class SubmissionCreate(BaseModel):
     first_name: FirstName | None = None
     home: HomeCode
     conversation_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+    # Set when the safeguarding detector saw an allegation against staff: the case is then
+    # flagged for a safeguarding/LADO consideration from the start.
+    staff_conduct: bool = False
     idempotency_key: (
         Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None
     ) = None
@@ -86,3 +89,48 @@ class Problem(BaseModel):
 
     error: str
     detail: list[dict] | str | None = None
+
+
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32)]
+
+
+class StatusQuery(BaseModel):
+    """A child checking on something they sent, with the reference and code they were given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: Reference
+    access_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+class StatusAnswer(BaseModel):
+    """Where it is and what happens next, in words for the child (no jargon)."""
+
+    reference: str
+    kind: Kind
+    stage_for_child: str
+    next_step_for_child: str
+    due_date: date | None
+
+
+class AdvocacyRequestCreate(BaseModel):
+    """A child asked for an advocate, with or without a complaint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    home: HomeCode
+    reference: Reference | None = None
+    anonymous: bool
+    first_name: FirstName | None = None
+    # Consent to share the linked complaint with the advocacy service.
+    consent_to_share: bool
+    conversation_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+
+class AdvocacyReceipt(BaseModel):
+    id: int
+    provider_name: str
+    provider_phone: str | None
+    provider_email: str | None
+    what_happens_next: str
+    linked_reference: str | None

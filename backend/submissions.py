@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.codes import hash_access_code, new_access_code, new_reference
+from backend.deadlines import WorkingCalendar
 from backend.models import Submission
 from backend.schemas import SubmissionCreate
+from backend.timeutil import utcnow
+from backend.workflow.service import new_case
 
 _MAX_REFERENCE_TRIES = 5
 
 
-async def create_submission(session: AsyncSession, data: SubmissionCreate) -> tuple[Submission, str]:
-    """Store a submission and return it with its one-time plaintext access code.
+async def create_submission(
+    session: AsyncSession, data: SubmissionCreate, calendar: WorkingCalendar | None = None
+) -> tuple[Submission, str]:
+    """Store a submission, start its case in the workflow, and return it with its one-time access code.
 
     A repeated idempotency key returns the existing record with a fresh code:
     the first answer never reached the child, so the old code was never seen.
     """
     code = new_access_code()
     if data.idempotency_key:
-        existing = await session.scalar(
-            select(Submission).where(Submission.idempotency_key == data.idempotency_key)
-        )
+        existing = await session.scalar(select(Submission).where(Submission.idempotency_key == data.idempotency_key))
         if existing is not None:
-            existing.access_code_hash = hash_access_code(code)
+            existing.access_code_hash = await asyncio.to_thread(hash_access_code, code)
             await session.commit()
             return existing, code
 
+    # argon2 is deliberately slow: hash off the event loop so other requests keep flowing.
+    code_hash = await asyncio.to_thread(hash_access_code, code)
     for _ in range(_MAX_REFERENCE_TRIES):
         record = Submission(
             reference=new_reference(data.kind.value),
@@ -41,18 +48,23 @@ async def create_submission(session: AsyncSession, data: SubmissionCreate) -> tu
             first_name=None if data.anonymous else data.first_name,
             conversation_id=None if data.anonymous else data.conversation_id,
             home_code=data.home,
-            access_code_hash=hash_access_code(code),
+            access_code_hash=code_hash,
             status="received",
             idempotency_key=data.idempotency_key,
+            received_at=utcnow(),
         )
         session.add(record)
+        # Same transaction: a submission never exists without its place in the workflow.
+        case = new_case(record, calendar or WorkingCalendar())
+        case.staff_conduct = data.staff_conduct and data.kind.value == "complaint"
+        session.add(case)
         try:
             await session.commit()
         except IntegrityError:
             # A reference collision (or a racing duplicate key): try again.
             await session.rollback()
             if data.idempotency_key:
-                return await create_submission(session, data)
+                return await create_submission(session, data, calendar)
             continue
         return record, code
     raise RuntimeError("could not allocate a unique reference")

@@ -5,18 +5,22 @@ from __future__ import annotations
 from aiohttp import web
 
 from backend.api.body import read_body
-from backend.appkeys import SESSIONMAKER
+from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.auth import require_service, require_staff
 from backend.errors import problem
+from backend.models import StaffUser
 from backend.schemas import SubmissionCreate, SubmissionList, SubmissionOut, SubmissionReceipt
+from backend.staff.audit import audit
+from backend.staff.roles import SAFEGUARDING_LEAD, home_scope
 from backend.submissions import create_submission, get_submission, list_submissions
+from backend.workflow.service import working_calendar
 
 
 async def post_submission(request: web.Request) -> web.Response:
     require_service(request)
     data = await read_body(request, SubmissionCreate)
     async with request.app[SESSIONMAKER]() as session:
-        record, code = await create_submission(session, data)
+        record, code = await create_submission(session, data, working_calendar(request.app[SETTINGS]))
     receipt = SubmissionReceipt(
         reference=record.reference,
         access_code=code,
@@ -27,18 +31,37 @@ async def post_submission(request: web.Request) -> web.Response:
     return web.json_response(receipt.model_dump(mode="json"), status=201)
 
 
+async def _api_reader(request: web.Request) -> StaffUser:
+    user = await require_staff(request)
+    # Safeguarding leads see staff-conduct cases and alerts on the staff pages, not the whole list here.
+    if user.role == SAFEGUARDING_LEAD:
+        raise web.HTTPForbidden(reason="this role reads cases on the staff pages")
+    return user
+
+
 async def get_submissions(request: web.Request) -> web.Response:
-    await require_staff(request)
+    user = await _api_reader(request)
     async with request.app[SESSIONMAKER]() as session:
-        records = await list_submissions(session)
+        homes = await home_scope(session, user)
+        records = [r for r in await list_submissions(session) if homes is None or r.home_code in homes]
+        await audit(session, user, "api_list_submissions", "submission_list", None, f"{len(records)} records")
+        await session.commit()
     body = SubmissionList(items=[SubmissionOut.model_validate(r) for r in records])
     return web.json_response(body.model_dump(mode="json"))
 
 
 async def get_one_submission(request: web.Request) -> web.Response:
-    await require_staff(request)
+    user = await _api_reader(request)
     async with request.app[SESSIONMAKER]() as session:
+        homes = await home_scope(session, user)
         record = await get_submission(session, request.match_info["reference"].upper())
+        if record is not None and homes is not None and record.home_code not in homes:
+            record = None  # another home's case looks like no case at all
+        if record is not None:
+            await audit(
+                session, user, "api_view_submission", "case", record.reference, None, home_code=record.home_code
+            )
+            await session.commit()
     if record is None:
         return problem(404, "no submission with that reference")
     return web.json_response(SubmissionOut.model_validate(record).model_dump(mode="json"))

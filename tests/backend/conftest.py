@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from backend.app import create_app
 from backend.auth import hash_password
@@ -41,9 +42,76 @@ async def staff_headers(settings: Settings) -> dict[str, str]:
     engine = make_engine(settings.database_url)
     async with make_sessionmaker(engine)() as session:
         session.add(
-            StaffUser(username="manager1", role="manager", password_hash=hash_password(STAFF_PASSWORD))
+            StaffUser(username="officer1", role="complaints_officer", password_hash=hash_password(STAFF_PASSWORD))
         )
         await session.commit()
     await engine.dispose()
-    token = base64.b64encode(f"manager1:{STAFF_PASSWORD}".encode()).decode()
+    token = base64.b64encode(f"officer1:{STAFF_PASSWORD}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+# ---- staff pages: accounts, homes, logged-in clients ----------------------------------------
+
+import re  # noqa: E402
+
+from sqlalchemy.ext.asyncio import async_sessionmaker  # noqa: E402
+
+from backend.staff.models import Home, HomeManager  # noqa: E402
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[async_sessionmaker]:
+    """Direct access to the same database file the app uses (for setting up and checking)."""
+    engine = make_engine(settings.database_url)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def make_staff(db: async_sessionmaker) -> Callable[..., Awaitable[StaffUser]]:
+    async def _make(username: str, role: str, homes: tuple[str, ...] = (), email: str | None = None) -> StaffUser:
+        async with db() as session:
+            user = StaffUser(username=username, role=role, password_hash=hash_password(STAFF_PASSWORD), email=email)
+            session.add(user)
+            await session.flush()
+            for code in homes:
+                home = await session.scalar(select(Home).where(Home.code == code))
+                if home is None:
+                    home = Home(code=code, name=f"Home {code}")
+                    session.add(home)
+                    await session.flush()
+                session.add(HomeManager(home_id=home.id, staff_user_id=user.id))
+            await session.commit()
+            return user
+
+    return _make
+
+
+async def login(client: TestClient, username: str, password: str = STAFF_PASSWORD) -> str:
+    """Log in through the real form; returns the session's CSRF token."""
+    page = await client.get("/staff/login")
+    token = csrf_from(await page.text())
+    resp = await client.post(
+        "/staff/login", data={"username": username, "password": password, "csrf_token": token}, allow_redirects=False
+    )
+    assert resp.status == 303, await resp.text()
+    # Any logged-in page carries the session's token (the log-out form has it).
+    page = await client.get("/staff/homes")
+    return csrf_from(await page.text())
+
+
+async def submit(client: TestClient, headers: dict[str, str], **fields: object) -> dict:
+    """Create a submission through the real API, as the action server does."""
+    body = {"kind": "complaint", "what_happened": "Staff took my phone", "anonymous": True, "home": "home-1"}
+    body.update(fields)
+    resp = await client.post("/api/v1/submissions", json=body, headers=headers)
+    assert resp.status == 201, await resp.text()
+    return await resp.json()

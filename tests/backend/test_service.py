@@ -33,9 +33,7 @@ async def test_openapi_document_describes_the_submission_body(client: TestClient
 async def test_app_refuses_an_unmigrated_database(
     tmp_path: Path, aiohttp_client: Callable[..., Awaitable[TestClient]]
 ) -> None:
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}", service_token="t" * 40
-    )
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}", service_token="t" * 40)
     with pytest.raises(RuntimeError, match="migrate"):
         await aiohttp_client(create_app(settings))
 

@@ -61,9 +61,7 @@ async def test_anonymous_submission_stores_no_name_and_no_sender_id(
     assert row["conversation_id"] is None
 
 
-async def test_each_kind_gets_its_own_reference_prefix(
-    client: TestClient, service_headers: dict[str, str]
-) -> None:
+async def test_each_kind_gets_its_own_reference_prefix(client: TestClient, service_headers: dict[str, str]) -> None:
     prefixes = {}
     for kind in ("compliment", "comment", "complaint"):
         payload = {"kind": kind, "what_happened": "x", "anonymous": True, "home": "home-1"}
@@ -157,6 +155,30 @@ async def test_staff_reads_need_a_staff_credential(
 async def test_wrong_staff_password_is_refused(client: TestClient, staff_headers: dict[str, str]) -> None:
     import base64
 
-    bad = base64.b64encode(b"manager1:wrong").decode()
+    bad = base64.b64encode(b"officer1:wrong").decode()
     assert (await client.get("/api/v1/submissions", headers={"Authorization": f"Basic {bad}"})).status == 401
     assert (await client.get("/api/v1/submissions", headers={"Authorization": "Basic !!!"})).status == 401
+
+
+async def test_a_manager_reads_only_their_own_homes_through_the_api(
+    client: TestClient, service_headers: dict[str, str], make_staff
+) -> None:
+    import base64
+
+    from tests.backend.conftest import STAFF_PASSWORD
+
+    await make_staff("oak_manager", "manager", homes=("oak-house",))
+    await make_staff("lead1", "safeguarding_lead")
+    ours = await (
+        await client.post("/api/v1/submissions", json={**COMPLAINT, "home": "oak-house"}, headers=service_headers)
+    ).json()
+    theirs = await (await client.post("/api/v1/submissions", json=COMPLAINT, headers=service_headers)).json()
+
+    def basic(user: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{STAFF_PASSWORD}".encode()).decode()}
+
+    listed = await (await client.get("/api/v1/submissions", headers=basic("oak_manager"))).json()
+    assert [i["reference"] for i in listed["items"]] == [ours["reference"]]
+    other = await client.get(f"/api/v1/submissions/{theirs['reference']}", headers=basic("oak_manager"))
+    assert other.status == 404
+    assert (await client.get("/api/v1/submissions", headers=basic("lead1"))).status == 403

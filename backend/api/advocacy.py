@@ -1,0 +1,32 @@
+"""POST /api/v1/advocacy-requests: a child asked for an advocate."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from backend.advocacy import UnknownReferenceError, create_advocacy_request, what_happens_next
+from backend.api.body import read_body
+from backend.appkeys import SESSIONMAKER, SETTINGS
+from backend.auth import require_service
+from backend.errors import problem
+from backend.schemas import AdvocacyReceipt, AdvocacyRequestCreate
+
+
+async def post_advocacy_request(request: web.Request) -> web.Response:
+    require_service(request)
+    data = await read_body(request, AdvocacyRequestCreate)
+    async with request.app[SESSIONMAKER]() as session:
+        try:
+            record, provider, submission = await create_advocacy_request(session, request.app[SETTINGS], data)
+        except UnknownReferenceError:
+            detail = [{"loc": ["reference"], "msg": "no submission has that reference"}]
+            return problem(422, "validation failed", detail)
+    receipt = AdvocacyReceipt(
+        id=record.id,
+        provider_name=provider.name,
+        provider_phone=provider.phone,
+        provider_email=provider.email,
+        what_happens_next=what_happens_next(provider, submission is not None, data.consent_to_share),
+        linked_reference=submission.reference if submission else None,
+    )
+    return web.json_response(receipt.model_dump(mode="json"), status=201)

@@ -1,0 +1,1 @@
+"""Outgoing notifications to staff (email)."""

@@ -1,0 +1,1 @@
+"""The daily reminder of due and overdue cases, per manager."""

@@ -1,0 +1,103 @@
+"""Build and send each manager's list of overdue and due-soon cases (email, or a log line)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from backend.config import Settings
+from backend.deadlines import WorkingCalendar, local_date
+from backend.models import StaffUser
+from backend.notify.email import EmailFailedError, send_email
+from backend.staff.audit import audit
+from backend.staff.roles import COMPLAINTS_OFFICER, MANAGER, home_scope
+from backend.workflow.queries import due_cases
+from backend.workflow.rules import STATE_LABELS
+from backend.workflow.service import working_calendar
+
+log = logging.getLogger(__name__)
+
+DUE_SOON_WORKING_DAYS = 2
+
+
+@dataclass(frozen=True)
+class Reminder:
+    username: str
+    email: str | None
+    subject: str
+    body: str
+    overdue: int
+    due_soon: int
+
+
+def _body(user: StaffUser, lines_overdue: list[str], lines_due: list[str], settings: Settings) -> str:
+    parts = [f"Good morning {user.username},", ""]
+    if lines_overdue:
+        parts += ["OVERDUE:", *lines_overdue, ""]
+    if lines_due:
+        parts += [f"Due in the next {DUE_SOON_WORKING_DAYS} working days:", *lines_due, ""]
+    parts += [f"Open the case list: {settings.public_url}/staff/cases?status=open", ""]
+    parts += ["This email lists references only; children's words stay in the case pages."]
+    return "\n".join(parts)
+
+
+async def build_reminders(
+    sessionmaker: async_sessionmaker, settings: Settings, calendar: WorkingCalendar, today: date
+) -> list[Reminder]:
+    until = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)
+    reminders = []
+    async with sessionmaker() as session:
+        users = await session.scalars(
+            select(StaffUser)
+            .where(StaffUser.active.is_(True), StaffUser.role.in_((MANAGER, COMPLAINTS_OFFICER)))
+            .order_by(StaffUser.username)
+        )
+        for user in list(users):
+            homes = await home_scope(session, user)
+            if homes is not None and not homes:
+                continue
+            cases = await due_cases(session, homes, until)
+            if not cases:
+                continue
+            overdue, due = [], []
+            for case in cases:
+                sub = case.submission
+                label = STATE_LABELS[case.state] if sub.kind == "complaint" else "response due"
+                line = f"- {sub.reference} ({sub.kind}, {sub.home_code}): {label}, due {case.due_on:%a %d %b %Y}"
+                (overdue if case.due_on < today else due).append(line)
+            reminders.append(
+                Reminder(
+                    username=user.username,
+                    email=user.email,
+                    subject=f"Complaints: {len(overdue)} overdue, {len(due)} due soon",
+                    body=_body(user, overdue, due, settings),
+                    overdue=len(overdue),
+                    due_soon=len(due),
+                )
+            )
+    return reminders
+
+
+async def send_reminders(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> list[Reminder]:
+    """Email each manager their list when SMTP is configured; otherwise log it. Returns what was sent."""
+    reminders = await build_reminders(sessionmaker, settings, working_calendar(settings), local_date(now))
+    for reminder in reminders:
+        how = "log"
+        if settings.smtp is not None and reminder.email:
+            try:
+                await send_email(settings.smtp, [reminder.email], reminder.subject, reminder.body)
+                how = "email"
+            except EmailFailedError as exc:
+                log.error("reminder email to %s failed: %s", reminder.username, exc)
+        if how == "log":
+            log.info("reminder for %s: %s\n%s", reminder.username, reminder.subject, reminder.body)
+        async with sessionmaker() as session:
+            await audit(session, None, "reminder_sent", "staff_user", reminder.username, f"{reminder.subject} ({how})")
+            await session.commit()
+    if not reminders:
+        log.info("reminders: nothing overdue or due soon")
+    return reminders

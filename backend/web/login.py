@@ -1,0 +1,97 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import func, select
+
+from backend.appkeys import SESSIONMAKER, SETTINGS
+from backend.auth import _DUMMY_HASH, password_matches
+from backend.models import StaffUser
+from backend.ratelimit import recent_failures, record_failure
+from backend.staff.audit import audit
+from backend.staff.keys import SESSION_EXPIRED, STAFF_USER
+from backend.staff.roles import SAFEGUARDING_LEAD
+from backend.staff.sessions import COOKIE_NAME, end_session, purge_idle_sessions, start_session
+from backend.timeutil import utcnow
+
+MAX_FAILED_LOGINS_PER_HOUR = 10
+
+
+def _safe_next(value: str | None, user: StaffUser) -> str:
+    default = "/staff/alerts" if user.role == SAFEGUARDING_LEAD else "/staff/cases"
+    # Only ever redirect within the staff pages (no //evil.example or absolute URLs).
+    if value and value.startswith("/staff/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def _render_login(request: web.Request, error: str | None, status: int = 200, username: str = "") -> web.Response:
+    message = None
+    if request.get(SESSION_EXPIRED):
+        message = "Your session ended after a period of inactivity. Please log in again."
+    return aiohttp_jinja2.render_template(
+        "login.html",
+        request,
+        {"error": error, "message": message, "next": request.query.get("next", ""), "username": username},
+        status=status,
+    )
+
+
+async def login_page(request: web.Request) -> web.Response:
+    if request.get(STAFF_USER) is not None:
+        raise web.HTTPSeeOther(_safe_next(request.query.get("next"), request[STAFF_USER]))
+    return _render_login(request, None)
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username", "")).strip()[:64]
+    password = str(form.get("password", ""))[:1024]
+    now = utcnow()
+    settings = request.app[SETTINGS]
+    async with request.app[SESSIONMAKER]() as session:
+        key = username.lower()
+        if await recent_failures(session, "login", key, now) >= MAX_FAILED_LOGINS_PER_HOUR:
+            return _render_login(
+                request, "Too many failed attempts for this account. Try again in an hour.", 429, username
+            )
+        user = await session.scalar(
+            select(StaffUser).where(func.lower(StaffUser.username) == key, StaffUser.active.is_(True))
+        )
+        if user is None:
+            await asyncio.to_thread(password_matches, _DUMMY_HASH, password)  # same timing as a wrong password
+        if user is None or not await asyncio.to_thread(password_matches, user.password_hash, password):
+            await record_failure(session, "login", key, now)
+            await audit(session, None, "login_failed", "staff_user", None, f"username {username!r}")
+            await session.commit()
+            return _render_login(request, "Wrong username or password.", 401, username)
+        await purge_idle_sessions(session, now, timedelta(minutes=settings.session_idle_minutes))
+        if request.cookies.get(COOKIE_NAME):
+            # A fresh session id at every login (no session fixation).
+            await end_session(session, request.cookies[COOKIE_NAME])
+        token, _ = await start_session(session, user, now)
+        await audit(session, user, "login", "staff_user", user.id, None)
+        await session.commit()
+    response = web.HTTPSeeOther(_safe_next(str(request.query.get("next", "")) or None, user))
+    response.set_cookie(
+        COOKIE_NAME, token, httponly=True, samesite="Strict", secure=settings.cookie_secure, path="/staff"
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    token = request.cookies.get(COOKIE_NAME)
+    if token:
+        async with request.app[SESSIONMAKER]() as session:
+            await end_session(session, token)
+            if request.get(STAFF_USER) is not None:
+                await audit(session, request[STAFF_USER], "logout", "staff_user", request[STAFF_USER].id, None)
+            await session.commit()
+    response = web.HTTPSeeOther("/staff/login")
+    response.del_cookie(COOKIE_NAME, path="/staff")
+    raise response

@@ -1,0 +1,112 @@
+"""POST /api/v1/status: the child's progress check (real database, real HTTP)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+
+from aiohttp.test_utils import TestClient
+
+from backend.app import create_app
+from backend.config import Settings
+from backend.deadlines import WorkingCalendar, local_date
+from backend.timeutil import utcnow
+from backend.workflow.child_view import friendly_date
+from tests.backend.conftest import login, submit
+
+
+async def check(client: TestClient, headers: dict[str, str], reference: str, code: str):
+    return await client.post("/api/v1/status", json={"reference": reference, "access_code": code}, headers=headers)
+
+
+async def test_right_code_gives_stage_and_due_date_in_childs_words(
+    client: TestClient, service_headers: dict[str, str]
+) -> None:
+    created = await submit(client, service_headers)
+    resp = await check(client, service_headers, created["reference"].lower(), created["access_code"].lower())
+    assert resp.status == 200
+    body = await resp.json()
+    today = local_date(utcnow())
+    due = WorkingCalendar().add_working_days(today, 3)
+    assert body == {
+        "reference": created["reference"],
+        "kind": "complaint",
+        "stage_for_child": "We have got your complaint. The manager will read it soon.",
+        "next_step_for_child": f"The manager should let you know they have got it by {friendly_date(due, today)}.",
+        "due_date": due.isoformat(),
+    }
+
+
+async def test_status_follows_the_workflow_after_staff_acknowledge(
+    client: TestClient, service_headers: dict[str, str], make_staff: Callable[..., Awaitable[object]]
+) -> None:
+    created = await submit(client, service_headers)
+    await make_staff("officer", "complaints_officer")
+    csrf = await login(client, "officer")
+    resp = await client.post(
+        f"/staff/cases/{created['reference']}/acknowledge",
+        data={"csrf_token": csrf, "text_sent": "Thank you, I am looking into it."},
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    body = await (await check(client, service_headers, created["reference"], created["access_code"])).json()
+    assert body["stage_for_child"] == "The manager is looking into it."
+    assert body["next_step_for_child"].startswith("You should get an answer by ")
+
+
+async def test_wrong_code_and_unknown_reference_look_the_same(
+    client: TestClient, service_headers: dict[str, str]
+) -> None:
+    created = await submit(client, service_headers)
+    wrong = await check(client, service_headers, created["reference"], "ZZZZZZ")
+    unknown = await check(client, service_headers, "CMP-2222-22", "ZZZZZZ")
+    assert wrong.status == unknown.status == 404
+    assert await wrong.json() == await unknown.json()
+
+
+async def test_sixth_try_within_an_hour_is_refused_even_with_the_right_code_and_survives_a_restart(
+    client: TestClient,
+    service_headers: dict[str, str],
+    settings: Settings,
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> None:
+    created = await submit(client, service_headers)
+    for _ in range(5):
+        assert (await check(client, service_headers, created["reference"], "WRONG2")).status == 404
+    blocked = await check(client, service_headers, created["reference"], created["access_code"])
+    assert blocked.status == 429
+    assert "5 wrong access codes" in (await blocked.json())["detail"]
+    # A fresh process on the same database still remembers.
+    restarted = await aiohttp_client(create_app(dataclasses.replace(settings)))
+    assert (await check(restarted, service_headers, created["reference"], created["access_code"])).status == 429
+
+
+async def test_limit_is_per_reference(client: TestClient, service_headers: dict[str, str]) -> None:
+    first = await submit(client, service_headers)
+    second = await submit(client, service_headers)
+    for _ in range(5):
+        await check(client, service_headers, first["reference"], "WRONG2")
+    assert (await check(client, service_headers, second["reference"], second["access_code"])).status == 200
+
+
+async def test_unknown_references_are_rate_limited_too(client: TestClient, service_headers: dict[str, str]) -> None:
+    for _ in range(5):
+        assert (await check(client, service_headers, "CMP-3333-33", "AAAAAA")).status == 404
+    assert (await check(client, service_headers, "CMP-3333-33", "AAAAAA")).status == 429
+
+
+async def test_status_needs_the_service_token_and_a_valid_body(
+    client: TestClient, service_headers: dict[str, str]
+) -> None:
+    assert (await client.post("/api/v1/status", json={"reference": "x", "access_code": "y"})).status == 401
+    bad = await client.post("/api/v1/status", json={"reference": "CMP-2222-22"}, headers=service_headers)
+    assert bad.status == 422
+    assert "access_code" in str((await bad.json())["detail"])
+
+
+async def test_compliment_status_talks_about_passing_on(client: TestClient, service_headers: dict[str, str]) -> None:
+    created = await submit(client, service_headers, kind="compliment", about_whom="Sam")
+    body = await (await check(client, service_headers, created["reference"], created["access_code"])).json()
+    assert body["kind"] == "compliment"
+    assert "pass them on" in body["next_step_for_child"]
+    assert body["due_date"] is None
