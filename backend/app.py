@@ -6,12 +6,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from backend.alerts.context import alerts_context, end_streams
 from backend.appkeys import ENGINE, OPENAPI, SESSIONMAKER, SETTINGS
 from backend.config import Settings
 from backend.db import assert_migrated, make_engine, make_sessionmaker
 from backend.errors import error_middleware
 from backend.openapi import build_spec
+from backend.reminders.schedule import daily_reminders
 from backend.routes import setup_routes
+from backend.staff.middleware import staff_middleware
+from backend.web.templating import setup_templates
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -24,9 +28,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[error_middleware, staff_middleware], client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[OPENAPI] = build_spec()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(daily_reminders)
+    # After the database: escalation loop, notifier tasks and live streams stop before the engine does.
+    app.cleanup_ctx.append(alerts_context)
+    app.on_shutdown.append(end_streams)
+    setup_templates(app)
     setup_routes(app)
     return app

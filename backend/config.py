@@ -4,9 +4,51 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from backend.alerts.settings import SafeguardingSettings, safeguarding_from_env
 
 DEFAULT_SQLITE_PATH = "var/backend.sqlite3"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where staff emails go (reminders, safeguarding alerts). Absent means: log instead."""
+
+    host: str
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = "noreply@localhost"
+    # "starttls" (port 587), "tls" (implicit, port 465) or "none" (a local relay).
+    security: str = "starttls"
+    timeout_seconds: float = 10.0
+
+
+def _smtp_from_env(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = env.get("SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("SMTP_SECURITY", "starttls").lower()
+    if security not in {"starttls", "tls", "none"}:
+        raise RuntimeError("SMTP_SECURITY must be starttls, tls or none")
+    return SmtpSettings(
+        host=host,
+        port=int(env.get("SMTP_PORT", "465" if security == "tls" else "587")),
+        username=env.get("SMTP_USERNAME", ""),
+        password=env.get("SMTP_PASSWORD", ""),
+        sender=env.get("SMTP_FROM", "noreply@localhost"),
+        security=security,
+    )
+
+
+def _closure_days(raw: str) -> tuple[date, ...]:
+    """CLOSURE_DAYS="2026-12-24,2026-12-31": days the service is closed besides bank holidays."""
+    try:
+        return tuple(sorted(date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()))
+    except ValueError as exc:
+        raise RuntimeError(f"CLOSURE_DAYS must be comma-separated YYYY-MM-DD dates: {exc}") from exc
 
 
 def normalise_database_url(url: str) -> str:
@@ -27,6 +69,22 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     default_home: str = "home-1"
+    # Staff sessions end after this many minutes without a request.
+    session_idle_minutes: int = 30
+    # Only send the session cookie over HTTPS (turn on behind TLS).
+    cookie_secure: bool = False
+    closure_days: tuple[date, ...] = ()
+    smtp: SmtpSettings | None = None
+    # Daily reminder of due and overdue cases, Europe/London time; None switches the job off.
+    reminder_time: time | None = time(8, 0)
+    # Link put in reminder emails.
+    public_url: str = "http://127.0.0.1:8000"
+    # Used for a home that has no advocacy provider of its own.
+    advocacy_provider_name: str = "the local advocacy service"
+    advocacy_provider_phone: str = ""
+    advocacy_provider_email: str = ""
+    # Safeguarding alerts: notifiers, escalation list, Rasa for handoff (backend/alerts/settings.py).
+    safeguarding: SafeguardingSettings = field(default_factory=SafeguardingSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -37,12 +95,27 @@ class Settings:
                 "SERVICE_TOKEN must be set to a random string of at least 32 characters "
                 "(make setup writes one to var/secrets.env)"
             )
+        port = int(env.get("BACKEND_PORT", "8000"))
         return cls(
             database_url=normalise_database_url(
                 env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
             ),
             service_token=token,
             host=env.get("BACKEND_HOST", "127.0.0.1"),
-            port=int(env.get("BACKEND_PORT", "8000")),
+            port=port,
             default_home=env.get("HOME_CODE", "home-1"),
+            session_idle_minutes=int(env.get("STAFF_SESSION_IDLE_MINUTES", "30")),
+            cookie_secure=env.get("COOKIE_SECURE", "").lower() in {"1", "true", "yes"},
+            closure_days=_closure_days(env.get("CLOSURE_DAYS", "")),
+            smtp=_smtp_from_env(env),
+            reminder_time=(
+                None
+                if env.get("REMINDER_TIME", "08:00").lower() in {"", "off", "none"}
+                else time.fromisoformat(env.get("REMINDER_TIME", "08:00"))
+            ),
+            public_url=env.get("PUBLIC_URL", f"http://{env.get('BACKEND_HOST', '127.0.0.1')}:{port}").rstrip("/"),
+            advocacy_provider_name=env.get("ADVOCACY_PROVIDER_NAME", "the local advocacy service"),
+            advocacy_provider_phone=env.get("ADVOCACY_PROVIDER_PHONE", ""),
+            advocacy_provider_email=env.get("ADVOCACY_PROVIDER_EMAIL", ""),
+            safeguarding=safeguarding_from_env(env),
         )

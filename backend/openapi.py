@@ -8,10 +8,33 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from backend.alerts.schemas import AlertCreate, AlertReceipt
 from backend.appkeys import OPENAPI
-from backend.schemas import Problem, SubmissionCreate, SubmissionList, SubmissionOut, SubmissionReceipt
+from backend.schemas import (
+    AdvocacyReceipt,
+    AdvocacyRequestCreate,
+    Problem,
+    StatusAnswer,
+    StatusQuery,
+    SubmissionCreate,
+    SubmissionList,
+    SubmissionOut,
+    SubmissionReceipt,
+)
 
-_MODELS: list[type[BaseModel]] = [SubmissionCreate, SubmissionReceipt, SubmissionOut, SubmissionList, Problem]
+_MODELS: list[type[BaseModel]] = [
+    SubmissionCreate,
+    SubmissionReceipt,
+    SubmissionOut,
+    SubmissionList,
+    StatusQuery,
+    StatusAnswer,
+    AdvocacyRequestCreate,
+    AdvocacyReceipt,
+    AlertCreate,
+    AlertReceipt,
+    Problem,
+]
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -29,14 +52,13 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Not found",
         415: "Body is not JSON",
         422: "Body failed validation (the reason is in `detail`)",
+        429: "Too many wrong access codes for this reference in the last hour",
     }
     return {str(c): _json(Problem, reasons[c]) for c in codes}
 
 
 def build_spec() -> dict[str, Any]:
-    _, schemas = models_json_schema(
-        [(m, "validation") for m in _MODELS], ref_template="#/components/schemas/{model}"
-    )
+    _, schemas = models_json_schema([(m, "validation") for m in _MODELS], ref_template="#/components/schemas/{model}")
     return {
         "openapi": "3.1.0",
         "info": {
@@ -84,10 +106,53 @@ def build_spec() -> dict[str, Any]:
                 "get": {
                     "summary": "One submission (staff)",
                     "security": [{"staff": []}],
-                    "parameters": [
-                        {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
+                    "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {"200": _json(SubmissionOut, "The submission"), **_errors(401, 404)},
+                }
+            },
+            "/api/v1/status": {
+                "post": {
+                    "summary": "A child checks progress with reference and access code (action server only)",
+                    "description": (
+                        "Unknown references and wrong codes get the same 404 answer. At most 5 wrong codes "
+                        "per reference per hour; then 429 until the hour has passed."
+                    ),
+                    "security": [{"serviceToken": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(StatusQuery)}}},
+                    "responses": {
+                        "200": _json(StatusAnswer, "Where it is and what happens next, in the child's words"),
+                        **_errors(400, 401, 404, 415, 422, 429),
+                    },
+                }
+            },
+            "/api/v1/alerts": {
+                "post": {
+                    "summary": "Store a safeguarding alert (action server only; exactly once per idempotency_key)",
+                    "description": (
+                        "201 for a new alert. A repeated idempotency_key answers 200 with the same alert_id and "
+                        "creates no second alert and no second notification. Staff see it live on /staff/alerts."
+                    ),
+                    "security": [{"serviceToken": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(AlertCreate)}}},
+                    "responses": {
+                        "201": _json(AlertReceipt, "Stored; staff are being told"),
+                        "200": _json(AlertReceipt, "Already stored under this idempotency_key"),
+                        **_errors(400, 401, 415, 422),
+                    },
+                }
+            },
+            "/api/v1/advocacy-requests": {
+                "post": {
+                    "summary": "Record a child's request for an advocate (action server only)",
+                    "security": [{"serviceToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref(AdvocacyRequestCreate)}},
+                    },
+                    "responses": {
+                        "201": _json(AdvocacyReceipt, "Stored; includes the provider and what happens next"),
+                        **_errors(400, 401, 415, 422),
+                    },
                 }
             },
         },

@@ -1,0 +1,86 @@
+"""The alert the action server sends, and what it gets back (also in the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ConversationId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+# Home and category come from outside data (the tablet's set-up, the detector's rules). A refused alert
+# is the worst outcome, so anything printable is accepted here: it is escaped wherever it is shown.
+Printable = r"^[^\x00-\x1f\x7f]+$"
+HomeCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=Printable)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=Printable)]
+Matched = Annotated[str, StringConstraints(max_length=200)]
+# May be empty (e.g. raised by a button with no words); the page says so.
+ChildText = Annotated[str, StringConstraints(max_length=5000)]
+TurnText = Annotated[str, StringConstraints(max_length=5000)]
+
+
+class Severity(StrEnum):
+    immediate = "immediate"
+    high = "high"
+    medium = "medium"
+
+
+class Source(StrEnum):
+    detector = "detector"
+    button = "button"  # the child tapped "I don't feel safe"
+    fallback = "fallback"
+
+
+class Speaker(StrEnum):
+    child = "child"
+    bot = "bot"
+    staff = "staff"
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: Speaker
+    text: TurnText
+    time: AwareDatetime | None = None
+
+
+class AlertCreate(BaseModel):
+    """A possible risk to a child, sent by the action server (from its durable outbox)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: IdempotencyKey
+    conversation_id: ConversationId
+    home: HomeCode
+    category: Category | None = None
+    severity: Severity | None = None
+    matched: Annotated[list[Matched], Field(max_length=50)] = []
+    message: ChildText
+    preceding_turns: Annotated[list[Turn], Field(max_length=30)] = []
+    detected_at: AwareDatetime
+    source: Source
+
+
+class AlertReceipt(BaseModel):
+    alert_id: int
+    status: str
+
+
+class AlertSummary(BaseModel):
+    """What the live staff page and its event stream show for one alert."""
+
+    id: int
+    status: str
+    category: str | None
+    severity: str | None
+    home: str
+    conversation_id: str
+    message: str
+    received_at: datetime
+    escalation_level: int
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    handoff_by: str | None

@@ -1,0 +1,1 @@
+"""Human handoff, staff side: pause the bot for one conversation, talk to the child, hand back."""
