@@ -1,0 +1,267 @@
+"""Safeguarding detector: does this message disclose a risk, and of what kind?
+
+Pure Python + spaCy (no Rasa), so it can be tested and evaluated on its own.
+Patterns (patterns.yml) find what a safeguarding lead can name; a small trained
+classifier (classifier.py) backs them up for the wordings nobody listed.
+Recall comes first: when in doubt, the patterns decide towards risk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot import spacy_pipeline
+from bot.safeguarding.classifier import DEFAULT_EXAMPLES_PATH, RiskClassifier, load_examples
+from bot.safeguarding.normalise import DEFAULT_RULES_PATH, Normaliser, NormaliseRules
+from bot.safeguarding.rules import DEFAULT_PATTERNS_PATH, SEVERITY_RANK, Rule, RuleBook
+
+_SENTENCE_END = {".", "!", "?", ";", "\n"}
+
+
+@dataclass(frozen=True)
+class Detection:
+    risk: bool
+    category: str | None = None
+    severity: str | None = None
+    matched: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"risk": self.risk, "category": self.category, "severity": self.severity, "matched": list(self.matched)}
+
+
+NO_RISK = Detection(risk=False)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rule: Rule
+    category: str  # may differ from rule.category when staff did it
+    start: int
+    end: int
+
+
+class SafeguardingDetector:
+    """Build once (loads spaCy and the YAML), then call detect() per message."""
+
+    def __init__(
+        self,
+        nlp: Language | None = None,
+        spacy_path: Path = spacy_pipeline.DEFAULT_PATH,
+        patterns_path: Path = DEFAULT_PATTERNS_PATH,
+        normalise_path: Path = DEFAULT_RULES_PATH,
+        classifier: RiskClassifier | None = None,
+    ) -> None:
+        self.nlp = nlp if nlp is not None else spacy_pipeline.load(spacy_path)
+        self.book = RuleBook.from_yaml(patterns_path)
+        self.normalise = Normaliser(NormaliseRules.from_yaml(normalise_path), known=_Vocabulary(self.nlp))
+        self.classifier = classifier
+        self._rules = {rule.key: rule for rule in self.book.rules}
+        self._priority = {c: i for i, c in enumerate(self.book.category_priority)}
+        self._matcher = Matcher(self.nlp.vocab)
+        for rule in self.book.rules:
+            self._matcher.add(rule.key, [rule.pattern])
+        self._exceptions = Matcher(self.nlp.vocab)
+        self._exception_categories: dict[str, tuple[frozenset[str] | None, bool]] = {}
+        for exc in self.book.exceptions:
+            self._exceptions.add(f"exception/{exc.id}", [exc.pattern])
+            self._exception_categories[f"exception/{exc.id}"] = (exc.categories, exc.laughing)
+        self._reassurance = Matcher(self.nlp.vocab)
+        if self.book.reassurance:
+            self._reassurance.add("reassurance", self.book.reassurance)
+        self._immediacy = Matcher(self.nlp.vocab)
+        self._immediacy_categories: dict[str, frozenset[str]] = {}
+        for imm in self.book.immediacy:
+            self._immediacy.add(f"immediacy/{imm.id}", [imm.pattern])
+            self._immediacy_categories[f"immediacy/{imm.id}"] = imm.categories
+
+    def train_classifier(self, examples_path: Path = DEFAULT_EXAMPLES_PATH) -> RiskClassifier:
+        """Train the classifier from the examples file and use it from now on."""
+        self.classifier = RiskClassifier.train(load_examples(examples_path), preprocess=self.normalise)
+        return self.classifier
+
+    def detect(self, text: str) -> Detection:
+        if not text or not text.strip():
+            return NO_RISK
+        doc = self._parse(text)
+        words = {t.lower_ for t in doc}
+        hits, softened = self._pattern_hits(doc, words)
+        matched = [h.rule.key for h in hits]
+        if hits:
+            best = max(hits, key=lambda h: (SEVERITY_RANK[h.rule.severity], -self._priority[h.category]))
+            category, severity = best.category, best.rule.severity
+        else:
+            category, severity = self._classify(doc.text, softened, matched)
+            if category is None:
+                return NO_RISK
+            category = self._staff_category(doc, category, 0, len(doc))
+        severity, urgent = self._escalate(doc, category, severity)
+        return Detection(risk=True, category=category, severity=severity, matched=matched + urgent)
+
+    def pattern_matches(self, text: str) -> tuple[list[str], bool]:
+        """The pattern keys that count for this text, and whether a negation,
+        figurative exception or reassurance softened it (for evaluation tools)."""
+        doc = self._parse(text)
+        hits, softened = self._pattern_hits(doc, {t.lower_ for t in doc})
+        return [h.rule.key for h in hits], softened
+
+    def _parse(self, text: str) -> Doc:
+        doc = self.nlp(self.normalise(text))
+        fixes = self.normalise.rules.lemma_fixes
+        for token in doc:
+            if token.lower_ in fixes:
+                token.lemma_ = fixes[token.lower_]
+        return doc
+
+    # -- patterns -------------------------------------------------------------------------------
+
+    def _pattern_hits(self, doc: Doc, words: set[str]) -> tuple[list[_Hit], bool]:
+        """Matches that survive every check; `softened` says whether a negation or
+        a figurative exception removed something (the classifier is then stricter)."""
+        laughing = bool(words & self.book.laughter)
+        exceptions = [
+            (cats, s, e)
+            for k, s, e in self._exceptions(doc)
+            for cats, needs_laugh in [self._exception_categories[doc.vocab.strings[k]]]
+            if laughing or not needs_laugh
+        ]
+        softened = bool(exceptions) or bool(self._reassurance(doc))
+        hits: dict[str, _Hit] = {}
+        for key_id, start, end in self._matcher(doc):
+            rule = self._rules[doc.vocab.strings[key_id]]
+            if not self._conditions_hold(rule, doc, words, start, end):
+                continue
+            if any(s < end and start < e and (cats is None or rule.category in cats) for cats, s, e in exceptions):
+                continue
+            if rule.negatable and self._negated(doc, start):
+                softened = True
+                continue
+            if rule.requires_staff and not self._staff_in(doc, start, end):
+                continue
+            category = rule.category if rule.requires_staff else self._staff_category(doc, rule.category, start, end)
+            previous = hits.get(rule.key)
+            if previous is None or end - start > previous.end - previous.start:
+                hits[rule.key] = _Hit(rule, category, start, end)
+        return list(hits.values()), softened
+
+    def _conditions_hold(self, rule: Rule, doc: Doc, words: set[str], start: int, end: int) -> bool:
+        if rule.requires_any and not (rule.requires_any & words):
+            return False
+        before = [t.lower_ for t in doc[max(0, start - 3) : start]]
+        for phrase in rule.not_preceded_by:
+            if len(before) >= len(phrase) and tuple(before[len(before) - len(phrase) :]) == phrase:
+                return False
+        after = [t.lower_ for t in doc[end : end + 4]]
+        for phrase in rule.not_followed_by:
+            if tuple(after[: len(phrase)]) == phrase:
+                return False
+        if rule.alone and any(not _is_emoji_or_punct(t) for t in (*doc[:start], *doc[end:])):
+            return False
+        if rule.at_end and after and after[0] not in _SENTENCE_END and not _is_emoji_or_punct(doc[end]):
+            return False
+        if rule.at_end_or_followed_by is not None and after:
+            if after[0] not in rule.at_end_or_followed_by and not _is_emoji_or_punct(doc[end]):
+                return False
+        if rule.number_at_least is not None:
+            numbers = [_number(t.text) for t in doc[start:end] if t.like_num]
+            if not any(n is not None and n >= rule.number_at_least for n in numbers):
+                return False
+        return True
+
+    def _negated(self, doc: Doc, start: int) -> bool:
+        neg = self.book.negation
+        for i in range(start - 1, max(-1, start - 1 - neg.window), -1):
+            word = doc[i].lower_
+            if word in neg.breakers:
+                return False
+            if word in neg.cues:
+                following = [t.lower_ for t in doc[i + 1 : start]]
+                if following and following[0] in {"one", "body"}:  # "no one", "no body"
+                    following = following[1:]
+                return not any(w in neg.pseudo for w in following[:2])
+        return False
+
+    # -- staff ----------------------------------------------------------------------------------
+
+    def _staff_in(self, doc: Doc, start: int, end: int) -> bool:
+        """A member of staff is the actor in the sentence around tokens [start, end)."""
+        staff = self.book.staff
+        lo, hi = _sentence_bounds(doc, start, end)
+        for i in range(max(lo, start - staff.max_distance), min(hi, end + 3)):
+            if doc[i].lower_ not in staff.terms:
+                continue
+            if i >= end and "by" not in {t.lower_ for t in doc[max(end, i - 2) : i]}:
+                continue  # after the harm only as "by (a) staff"
+            before = {t.lower_ for t in doc[max(lo, i - 3) : i]}
+            after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+            if before & staff.not_after or after in staff.not_before:
+                continue
+            return True
+        return False
+
+    def _staff_category(self, doc: Doc, category: str, start: int, end: int) -> str:
+        if category in self.book.staff.reassign_from and self._staff_in(doc, start, end):
+            return "staff_conduct"
+        return category
+
+    # -- classifier and severity ----------------------------------------------------------------
+
+    def _classify(self, text: str, softened: bool, matched: list[str]) -> tuple[str | None, str | None]:
+        if self.classifier is None:
+            return None, None
+        settings = self.book.classifier
+        threshold = settings.figurative_threshold if softened else settings.threshold
+        prediction = self.classifier.predict(text, min_probability=threshold)
+        if prediction.risk_probability < threshold or prediction.category is None:
+            return None, None
+        matched.append(f"classifier/{prediction.category}:{prediction.risk_probability:.2f}")
+        return prediction.category, settings.severity
+
+    def _escalate(self, doc: Doc, category: str, severity: str) -> tuple[str, list[str]]:
+        if severity == "immediate":
+            return severity, []
+        for key_id, _, _ in self._immediacy(doc):
+            key = doc.vocab.strings[key_id]
+            if category in self._immediacy_categories[key]:
+                return "immediate", [key]
+        return severity, []
+
+
+class _Vocabulary:
+    """English words known to the lookup lemmatizer: its inflected forms and lemmas."""
+
+    def __init__(self, nlp: Language) -> None:
+        try:
+            self._table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+        except (KeyError, AttributeError):
+            self._table = {}
+        self._lemmas = {str(v) for v in self._table.values()}
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and (word in self._lemmas or word in self._table)
+
+
+def _sentence_bounds(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    lo = start
+    while lo > 0 and doc[lo - 1].text not in _SENTENCE_END:
+        lo -= 1
+    hi = end
+    while hi < len(doc) and doc[hi].text not in _SENTENCE_END:
+        hi += 1
+    return lo, hi
+
+
+def _is_emoji_or_punct(token: Any) -> bool:
+    return bool(token.is_punct or not token.text.isascii())
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
