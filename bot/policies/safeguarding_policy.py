@@ -80,4 +80,9 @@ class SafeguardingPolicy(Policy):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif awaiting_reply_to_user(tracker) and message_needs_escalation(tracker.latest_message.parse_data):
             probabilities[domain.index_for_action(ESCALATE)] = 1.0
-        return self._prediction(probabilities)
+        else:
+            return self._prediction(probabilities)
+        # Rasa's ensemble lets "no user" predictions (a form carrying on down its happy
+        # path) overrule everything else, whatever the priority. A safety interruption
+        # must beat a form, so it competes in that class, where priority decides.
+        return self._prediction(probabilities, is_no_user_prediction=True)

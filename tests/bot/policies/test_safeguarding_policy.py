@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -67,3 +69,15 @@ def test_after_escalating_the_bot_waits_for_the_child(policy: SafeguardingPolicy
     tracker = _tracker(_parse("he hit me", "make_complaint", risk=True))
     tracker.update(ActionExecuted(ESCALATE))
     assert _predicted(policy, tracker) == ACTION_LISTEN_NAME
+
+
+def test_escalation_beats_a_form_carrying_on_in_rasas_own_ensemble(policy: SafeguardingPolicy) -> None:
+    tracker = _tracker(_parse("he hit me again", "make_complaint", risk=True), in_form=True)
+    ours = policy.predict_action_probabilities(tracker, DOMAIN)
+    # What RulePolicy predicts when the message filled the form's slot: keep running the form.
+    form_probabilities = [0.0] * len(DOMAIN.action_names_or_texts)
+    form_probabilities[DOMAIN.index_for_action("feedback_form")] = 1.0
+    form = PolicyPrediction(form_probabilities, "RulePolicy", 6, is_no_user_prediction=True)
+    best = DefaultPolicyPredictionEnsemble._pick_best_policy([form, ours])
+    assert best.policy_name == "SafeguardingPolicy"
+    assert DOMAIN.action_names_or_texts[best.max_confidence_index] == ESCALATE
