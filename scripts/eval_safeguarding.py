@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.safeguarding.classifier import NONE_LABEL, RiskClassifier, load_examples
+from bot.safeguarding.conversation import nlu_examples, ordinary_messages
 from bot.safeguarding.detector import Detection, SafeguardingDetector
 from bot.safeguarding.rules import load_yaml
 
@@ -138,11 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     detector = SafeguardingDetector()
     if args.cv:
         cross_validate(detector)
+    items = load_dev_set(args.dev_set)
     if not args.no_classifier:
         started = time.perf_counter()
-        detector.train_classifier()
-        print(f"classifier trained in {time.perf_counter() - started:.1f} s")
-    items = load_dev_set(args.dev_set)
+        # As in `rasa train`: everyday NLU messages are extra negatives (minus any text of the set under test).
+        negatives = ordinary_messages(nlu_examples(), detector, exclude=[str(i["text"]) for i in items])
+        detector.train_classifier(extra_negatives=negatives)
+        print(f"classifier trained in {time.perf_counter() - started:.1f} s ({len(negatives)} everyday messages)")
     detector.detect("warm up")
     print_report(evaluate(detector, items), len(items))
     return 0

@@ -9,7 +9,7 @@ loads only the types it is told to trust (no arbitrary pickle code).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from bot.safeguarding.rules import load_yaml
 
 DEFAULT_EXAMPLES_PATH = Path(__file__).with_name("training_examples.yml")
 NONE_LABEL = "none"
+CURATED_NONE_WEIGHT = 4.0
+EVERYDAY_WEIGHT = 0.1  # chosen on held-out everyday messages: see README (Safeguarding)
 SEED = 42
 # Types a saved model may contain; anything else is refused on load.
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
@@ -51,13 +53,25 @@ class RiskClassifier:
         self._risk_index = list(risk_model.classes_).index(1)  # type: ignore[attr-defined]
 
     @classmethod
-    def train(cls, examples: Iterable[tuple[str, str]], preprocess: Callable[[str], str] = str.lower) -> RiskClassifier:
+    def train(
+        cls,
+        examples: Iterable[tuple[str, str]],
+        preprocess: Callable[[str], str] = str.lower,
+        everyday: Sequence[str] = (),
+    ) -> RiskClassifier:
         pairs = list(examples)
         texts = [preprocess(t) for t, _ in pairs]
         labels = [label for _, label in pairs]
-        # "none" weighs 4x: the patterns carry recall, the classifier must rarely cry wolf
-        risk = _pipeline(class_weight={0: 4.0, 1: 1.0})
-        risk.fit(texts, [int(label != NONE_LABEL) for label in labels])
+        # Curated "none" weighs 4x: the patterns carry recall, the classifier must rarely cry wolf.
+        # Everyday messages (far more numerous) weigh less, so they teach ordinary talk
+        # without drowning the disclosures.
+        weights = [CURATED_NONE_WEIGHT if label == NONE_LABEL else 1.0 for label in labels]
+        risk = _pipeline(class_weight=None)
+        risk.fit(
+            texts + [preprocess(t) for t in everyday],
+            [int(label != NONE_LABEL) for label in labels] + [0] * len(everyday),
+            model__sample_weight=weights + [EVERYDAY_WEIGHT] * len(everyday),
+        )
         positive = [(t, label) for t, label in zip(texts, labels, strict=True) if label != NONE_LABEL]
         category = _pipeline(class_weight="balanced")
         category.fit([t for t, _ in positive], [label for _, label in positive])

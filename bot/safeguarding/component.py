@@ -20,11 +20,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.safeguarding.classifier import DEFAULT_EXAMPLES_PATH, RiskClassifier
+from bot.safeguarding.conversation import ordinary_messages
 from bot.safeguarding.detector import NO_RISK, Detection, SafeguardingDetector
 from bot.safeguarding.normalise import DEFAULT_RULES_PATH
 from bot.safeguarding.rules import DEFAULT_PATTERNS_PATH
@@ -100,8 +101,11 @@ class SafeguardingComponent(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Train from the safeguarding examples file; the NLU data is not used."""
-        self.detector.train_classifier(_resolve(self.config["training_examples"]))
+        """Train from the safeguarding examples file, with the children's everyday
+        messages from the NLU data as extra examples of what is not a risk."""
+        pairs = [(m.get(INTENT), m.get(TEXT)) for m in training_data.intent_examples]
+        negatives = ordinary_messages(pairs, self.detector)
+        self.detector.train_classifier(_resolve(self.config["training_examples"]), extra_negatives=negatives)
         self.persist()
         return self._resource
 

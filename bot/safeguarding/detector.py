@@ -8,6 +8,7 @@ Recall comes first: when in doubt, the patterns decide towards risk.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,9 +81,14 @@ class SafeguardingDetector:
             self._immediacy.add(f"immediacy/{imm.id}", [imm.pattern])
             self._immediacy_categories[f"immediacy/{imm.id}"] = imm.categories
 
-    def train_classifier(self, examples_path: Path = DEFAULT_EXAMPLES_PATH) -> RiskClassifier:
-        """Train the classifier from the examples file and use it from now on."""
-        self.classifier = RiskClassifier.train(load_examples(examples_path), preprocess=self.normalise)
+    def train_classifier(
+        self, examples_path: Path = DEFAULT_EXAMPLES_PATH, extra_negatives: Sequence[str] = ()
+    ) -> RiskClassifier:
+        """Train the classifier from the examples file (plus everyday messages known
+        not to be disclosures) and use it from now on."""
+        self.classifier = RiskClassifier.train(
+            load_examples(examples_path), preprocess=self.normalise, everyday=extra_negatives
+        )
         return self.classifier
 
     def detect(self, text: str) -> Detection:

@@ -247,3 +247,22 @@ def test_classifier_training_is_deterministic_and_survives_save_and_load(
         p1 = first.predict(text).risk_probability
         assert p1 == pytest.approx(second.predict(text).risk_probability)
         assert p1 == pytest.approx(loaded.predict(text).risk_probability)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to complain, staff took my phone for no reason",
+        "they took my phone off me and i want it back",
+        "keep it secret",
+        "they went in my room without asking",
+        "i want to talk to a grown up",
+        "we need more plug sockets in the bedrooms",
+        "im sick of being treated like a baby",
+        "the food here is disgusting and theyve been told loads of times",
+        "i want someone independent to help me",
+    ],
+)
+def test_everyday_complaints_and_choices_are_not_alarms(detector: SafeguardingDetector, text: str) -> None:
+    # Each of these once raised a false alert; the example complaint is the product's own.
+    assert detector.detect(text).risk is False
