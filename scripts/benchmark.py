@@ -7,18 +7,25 @@ REST webhook. Run with `make benchmark` or `python3 scripts/benchmark.py [N]`.
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
+import re
 import secrets
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.stack import Stack, StackConfig, post_json
+from scripts.stack import BACKEND_PY, ROOT, Stack, StackConfig, post_json
 
 COMPLAINT = [
     "I want to complain, staff took my phone for no reason",
@@ -27,6 +34,15 @@ COMPLAINT = [
     "/choose_named",
     "Sam",
     "/affirm",  # the turn that ends in a backend write
+]
+
+
+DISCLOSURES = [
+    "my key worker hit me last night",
+    "/feel_unsafe",
+    "i want to kill myself",
+    "an older guy keeps messaging me and wants to meet up, he said not to tell anyone",
+    "i got made to carry a package to another town for some lads",
 ]
 
 
@@ -46,6 +62,59 @@ def _rss_mb(pid: int) -> float:
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _staff_opener(stack: Stack, backend_url: str) -> urllib.request.OpenerDirector:
+    """Create a safeguarding lead with the real CLI and log in as a browser would."""
+    password = secrets.token_urlsafe(16)
+    subprocess.run(
+        [str(BACKEND_PY), "-m", "backend", "users", "create", "--role", "safeguarding_lead", "--username", "bench"],
+        input=password + "\n", text=True, cwd=ROOT, env=stack.backend_env(), check=True, capture_output=True,
+    )  # fmt: skip
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(f"{backend_url}/staff/login") as resp:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', resp.read().decode()).group(1)  # type: ignore[union-attr]
+    form = urllib.parse.urlencode({"username": "bench", "password": password, "csrf_token": token}).encode()
+    opener.open(f"{backend_url}/staff/login", data=form).close()
+    return opener
+
+
+def _listen(opener: urllib.request.OpenerDirector, url: str, seen: dict[str, float], ready: threading.Event) -> None:
+    """Read the live alert stream the staff page uses; note when each conversation's alert arrives."""
+    with opener.open(url, timeout=120) as stream:
+        ready.set()
+        event = ""
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event == "alert":
+                seen.setdefault(json.loads(line[6:])["conversation_id"], time.perf_counter())
+
+
+def measure_alerts(stack: Stack, config: StackConfig, count: int) -> None:
+    opener = _staff_opener(stack, config.backend_url)
+    seen: dict[str, float] = {}
+    ready = threading.Event()
+    threading.Thread(
+        target=_listen, args=(opener, f"{config.backend_url}/staff/alerts/stream", seen, ready), daemon=True
+    ).start()
+    ready.wait(10)
+    latencies: list[float] = []
+    for i in range(count):
+        sender = str(uuid.uuid4())
+        t0 = time.perf_counter()
+        post_json(f"{config.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": DISCLOSURES[i % 5]})
+        deadline = time.monotonic() + 10
+        while sender not in seen and time.monotonic() < deadline:
+            time.sleep(0.005)
+        latencies.append((seen.get(sender, float("inf")) - t0) * 1000)
+    missed = sum(1 for v in latencies if v == float("inf"))
+    shown = [v for v in latencies if v != float("inf")]
+    print(
+        f"child's message -> alert on the staff page's live stream ({count} alerts): "
+        f"median {statistics.median(shown):.0f} ms, worst {max(shown):.0f} ms, missing after 10 s: {missed}"
+    )
 
 
 def main(conversations: int) -> None:
@@ -85,6 +154,7 @@ def main(conversations: int) -> None:
                 f"other turns:                    median {statistics.median(others):.0f} ms, "
                 f"p95 {_pct(others, 0.95):.0f} ms, max {max(others):.0f} ms"
             )
+            measure_alerts(stack, config, conversations)
             for name, proc in stack.processes.items():
                 print(f"memory {name:8s} {_rss_mb(proc.pid):7.0f} MB RSS")
         finally:

@@ -1,0 +1,124 @@
+"""Safeguarding through the real stack: detection -> policy -> action -> outbox -> backend -> staff page."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import urllib.request
+
+import pytest
+
+from tests.e2e.conftest import RunningStack
+from tests.e2e.staff import chromium, create_staff, log_in
+from tests.helpers import wait_for
+
+PASSWORD = "a long staff passphrase 42"
+DISCLOSURE = "my key worker grabbed me and hit me last night"
+
+
+@pytest.fixture(scope="module")
+def lead(stack: RunningStack) -> str:
+    create_staff(stack, "lead", "safeguarding_lead", PASSWORD)
+    return "lead"
+
+
+def _alerts_for(stack: RunningStack, conversation_id: str) -> list[sqlite3.Row]:
+    return stack.rows("SELECT * FROM alerts WHERE conversation_id = ?", conversation_id)
+
+
+def _texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def test_a_disclosure_mid_form_reaches_the_live_staff_page_without_reload(stack: RunningStack, lead: str) -> None:
+    with chromium() as browser:
+        page = log_in(browser, stack, lead, PASSWORD, "/staff/alerts")
+        page.wait_for_load_state("networkidle")
+
+        child = stack.new_sender()
+        stack.say(child, "I want to make a complaint", metadata={"home": "oak-house"})
+        stack.say(child, "/affirm")  # now inside the form, asked what happened
+        started = time.monotonic()
+        replies = stack.say(child, DISCLOSURE)
+        told = _texts(replies)
+        assert "not in trouble" in told and "0800 1111" in told and "999" in told
+        assert any(b["payload"] == "/resume_form" for r in replies for b in r.get("buttons", []))
+
+        # The alert appears on the already-open page, pushed by the server.
+        page.get_by_text(DISCLOSURE).first.wait_for(timeout=10_000)
+        seen_after = time.monotonic() - started
+        print(f"alert visible on the staff page {seen_after * 1000:.0f} ms after the child's message")
+
+    (alert,) = _alerts_for(stack, child)
+    assert alert["home_code"] == "oak-house"
+    assert alert["category"] in ("physical_abuse", "staff_conduct")
+    assert alert["severity"] in ("immediate", "high")
+    turns = json.loads(alert["preceding_turns"]) if isinstance(alert["preceding_turns"], str) else []
+    assert any(t["speaker"] == "child" and "complaint" in t["text"] for t in turns)
+
+
+def test_a_figurative_message_does_not_escalate(stack: RunningStack) -> None:
+    child = stack.new_sender()
+    replies = stack.say(child, "this homework is killing me lol")
+    assert "not in trouble" not in _texts(replies)
+    assert _alerts_for(stack, child) == []
+
+
+def test_the_unsafe_button_escalates_with_no_questions(stack: RunningStack) -> None:
+    child = stack.new_sender()
+    replies = stack.say(child, "/feel_unsafe")
+    assert "999" in _texts(replies)
+    (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=10)
+    assert alert["severity"] == "immediate"
+    assert alert["source"] == "button"
+
+
+def test_with_the_backend_down_the_alert_is_kept_and_delivered_once_after_restart(stack: RunningStack) -> None:
+    child = stack.new_sender()
+    stack.stack.stop("backend")
+    try:
+        replies = stack.say(child, "I feel like killing myself tonight")
+        # The child is told at once, even though the backend is down.
+        assert "0800 1111" in _texts(replies)
+        pending = stack.outbox_dir / "alerts.sqlite3"
+        with sqlite3.connect(pending) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0] >= 1
+    finally:
+        stack.stack.restart_backend()
+    (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=45)
+    assert alert["category"] == "self_harm_suicide"
+    time.sleep(2)  # let the delivery loop run again: still exactly one alert
+    assert len(_alerts_for(stack, child)) == 1
+
+
+def _updates(stack: RunningStack, sender: str) -> dict:
+    with urllib.request.urlopen(f"{stack.rasa_url}/chat/updates?sender={sender}&after=0", timeout=10) as resp:  # noqa: S310
+        return json.loads(resp.read())
+
+
+def test_staff_can_join_talk_and_hand_back(stack: RunningStack, lead: str) -> None:
+    child = stack.new_sender()
+    stack.say(child, "/feel_unsafe", metadata={"home": "oak-house"})
+    (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=10)
+
+    with chromium() as browser:
+        page = log_in(browser, stack, lead, PASSWORD, f"/staff/alerts/{alert['id']}")
+        page.get_by_role("button", name="Join the conversation").click()
+        page.wait_for_url("**/handoff*")
+        wait_for(lambda: _updates(stack, child)["handoff"]["active"], timeout=10)
+
+        # While a person is talking, the bot stays quiet.
+        assert stack.say(child, "are you a real person") == []
+        page.get_by_text("are you a real person").first.wait_for(timeout=10_000)
+
+        page.fill("textarea, input[name=text]", "Yes, I'm Lou from the staff team. Where are you now?")
+        page.get_by_role("button", name="Send").click()
+        staff_says = wait_for(
+            lambda: [m for m in _updates(stack, child)["messages"] if "Where are you now" in m["text"]], timeout=10
+        )
+        assert staff_says[0]["from"] == "staff"
+
+        page.get_by_role("button", name="Hand back to the bot", exact=True).click()
+        wait_for(lambda: not _updates(stack, child)["handoff"]["active"], timeout=10)
+    assert stack.say(child, "hi") != []  # the bot answers again
