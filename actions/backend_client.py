@@ -39,6 +39,37 @@ class SubmissionReceipt:
 
 
 @dataclass(frozen=True)
+class StatusFound:
+    """Where the child's complaint, comment or thank you is, in words for the child."""
+
+    reference: str
+    kind: str
+    stage_for_child: str
+    next_step_for_child: str
+    due_date: str | None
+
+
+@dataclass(frozen=True)
+class StatusNoMatch:
+    """Unknown reference or wrong code: the backend does not say which."""
+
+
+@dataclass(frozen=True)
+class StatusTooManyTries:
+    """Too many wrong codes for this reference in the last hour."""
+
+
+StatusResult = StatusFound | StatusNoMatch | StatusTooManyTries
+
+
+@dataclass(frozen=True)
+class AdvocacyReceipt:
+    provider_name: str
+    what_happens_next: str
+    linked_reference: str | None
+
+
+@dataclass(frozen=True)
 class BackendConfig:
     base_url: str
     service_token: str
@@ -69,7 +100,10 @@ class BackendClient:
                     aiohttp.ClientSession(timeout=timeout) as session,
                     session.post(f"{cfg.base_url}{path}", json=payload, headers=headers) as resp,
                 ):
-                    body = await resp.json(content_type=None)
+                    try:
+                        body = await resp.json(content_type=None)
+                    except ValueError:  # not JSON (e.g. a proxy's error page)
+                        body = None
                     if 400 <= resp.status < 500:
                         raise BackendRejectedError(resp.status, body)
                     if resp.status >= 500:
@@ -95,3 +129,37 @@ class BackendClient:
             kind=body["kind"],
             status=body["status"],
         )
+
+    async def check_status(self, reference: str, access_code: str) -> StatusResult:
+        """Ask where a submission is. The code is sent once and never logged."""
+        try:
+            body = await self._post("/api/v1/status", {"reference": reference, "access_code": access_code})
+        except BackendRejectedError as exc:
+            if exc.status == 429:
+                return StatusTooManyTries()
+            if exc.status in (404, 422):
+                # 422: not even shaped like a reference; to the child it is the same "no match".
+                return StatusNoMatch()
+            raise
+        return StatusFound(
+            reference=body["reference"],
+            kind=body["kind"],
+            stage_for_child=body["stage_for_child"],
+            next_step_for_child=body["next_step_for_child"],
+            due_date=body.get("due_date"),
+        )
+
+    async def create_advocacy_request(self, payload: dict[str, Any]) -> AdvocacyReceipt:
+        body = await self._post("/api/v1/advocacy-requests", payload)
+        return AdvocacyReceipt(
+            provider_name=body["provider_name"],
+            what_happens_next=body["what_happens_next"],
+            linked_reference=body.get("linked_reference"),
+        )
+
+    async def request_person(self, payload: dict[str, Any]) -> None:
+        """Ask staff to come and talk to the child (POST /api/v1/person-requests).
+
+        The backend has no such endpoint yet: callers get BackendRejectedError (404)
+        and must tell the child honestly how to find an adult instead."""
+        await self._post("/api/v1/person-requests", payload)

@@ -26,6 +26,8 @@ FEEDBACK_SLOTS = (
     "kind",
     "kind_confirmed",
     "what_happened",
+    "anything_else",
+    "extra_point",
     "desired_outcome",
     "about_whom",
     "anonymous",
@@ -41,6 +43,13 @@ _OPENERS = re.compile(
     r"[\s,.:;!-]*",
     re.IGNORECASE,
 )
+# "I don't want to complain, I just want it sorted": says which route, not what happened.
+_INFORMAL_ROUTE = re.compile(
+    r"^\s*(i\s+)?(do\s*n[o']?t|dont|do not)\s+(want|wanna)\s+to\s+(make\s+a\s+)?(formal\s+)?complain(t)?"
+    r"([\s,.;!-]*(i\s+)?(just\s+)?(want|need)\s+(it|this|things?)\s+(sorted|fixed|sorting\s+out|to\s+change))?"
+    r"[\s,.;!-]*",
+    re.IGNORECASE,
+)
 MIN_WORDS_TO_KEEP = 3
 MAX_TEXT = 5000
 _NAME = re.compile(r"^[^\W\d_][^\W\d_'\- ]{0,38}$")
@@ -49,7 +58,7 @@ _NAME_PREFIX = re.compile(r"^(my name is|my name's|i'm|im|i am|it's|its|call me)
 
 def description_in(text: str) -> str | None:
     """The child's first message, if it already says what happened."""
-    rest = _OPENERS.sub("", text, count=1)
+    rest = _INFORMAL_ROUTE.sub("", _OPENERS.sub("", text, count=1), count=1)
     if text.startswith("/") or len(rest.split()) < MIN_WORDS_TO_KEEP:
         return None
     return text.strip()
@@ -63,6 +72,14 @@ def clean_first_name(text: str) -> str | None:
     return candidate[:1].upper() + candidate[1:]
 
 
+def chosen_kind(tracker: Tracker) -> str | None:
+    """The kind named in the latest message ("/choose_kind{"kind": "comment"}" or "it's a comment")."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "kind" and entity.get("value") in KIND_WORDS:
+            return entity["value"]
+    return None
+
+
 class ActionStartFeedback(Action):
     """Sets the kind from what the child said, and keeps their words if they
     already told us what happened, so we do not ask twice."""
@@ -73,10 +90,17 @@ class ActionStartFeedback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         events: list[EventType] = [SlotSet(slot, None) for slot in FEEDBACK_SLOTS if slot != "kind"]
+        # A new piece of feedback: an old "would you like an advocate?" no longer waits for a yes.
+        events.append(SlotSet("advocate_offered", None))
         if intent in KIND_BY_INTENT:
             events.append(SlotSet("kind", KIND_BY_INTENT[intent]))
-        elif intent == "choose_kind" and tracker.get_slot("kind"):
-            events.append(SlotSet("kind_confirmed", True))
+        elif intent == "choose_kind" and chosen_kind(tracker):
+            # Tapped (or typed) a kind: that is the confirmation.
+            events += [SlotSet("kind", chosen_kind(tracker)), SlotSet("kind_confirmed", True)]
+        else:
+            # Not sure which kind ("something about staff"): the form explains the three and asks.
+            events.append(SlotSet("kind", None))
+            return events
         description = description_in(tracker.latest_message.get("text") or "")
         if description:
             events.append(SlotSet("what_happened", description[:MAX_TEXT]))
@@ -96,12 +120,22 @@ class ValidateFeedbackForm(FormValidationAction):
     ) -> list[str]:
         kind = tracker.get_slot("kind")
         slots = ["kind", "kind_confirmed", "what_happened"]
+        if kind == "complaint":
+            # A complaint can have more than one thing in it.
+            slots.append("anything_else")
+            if tracker.get_slot("anything_else") or tracker.get_slot("extra_point"):
+                slots.append("extra_point")
         slots.append("about_whom" if kind == "compliment" else "desired_outcome")
         slots.append("anonymous")
         if tracker.get_slot("anonymous") is False:
             slots.append("first_name")
         slots.append("submit_confirmed")
         return slots
+
+    def validate_kind(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"kind": value if value in KIND_WORDS else None}
 
     def validate_kind_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -124,6 +158,24 @@ class ValidateFeedbackForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return self._free_text("what_happened", value, dispatcher)
+
+    def validate_anything_else(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"anything_else": value if isinstance(value, bool) else None}
+
+    def validate_extra_point(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = self._free_text("extra_point", value, dispatcher)["extra_point"]
+        if text is None:
+            return {"extra_point": None}
+        combined = add_point(tracker.get_slot("what_happened") or "", text)
+        if len(combined) > MAX_TEXT:
+            dispatcher.utter_message(response="utter_text_too_long")
+            return {"extra_point": None}
+        # Ask "anything else?" again: the child can add as many things as they need.
+        return {"what_happened": combined, "extra_point": None, "anything_else": None}
 
     def validate_desired_outcome(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -152,10 +204,25 @@ class ValidateFeedbackForm(FormValidationAction):
         return {"submit_confirmed": value}
 
 
+_POINT = re.compile(r"^(\d+)\. ", re.MULTILINE)
+
+
+def add_point(what_happened: str, extra: str) -> str:
+    """Append one more thing as a numbered point: "1. ...\n2. ..."."""
+    numbers = [int(n) for n in _POINT.findall(what_happened)]
+    if not numbers or not what_happened.startswith("1. "):
+        return f"1. {what_happened.strip()}\n2. {extra.strip()}"
+    return f"{what_happened.rstrip()}\n{max(numbers) + 1}. {extra.strip()}"
+
+
 def summary_text(tracker: Tracker) -> str:
     kind = tracker.get_slot("kind") or "complaint"
     lines = [f"Here's what I'll send. It's {KIND_WORDS.get(kind, kind)}."]
-    lines.append(f'What you told me: "{tracker.get_slot("what_happened")}"')
+    what = tracker.get_slot("what_happened") or ""
+    if "\n" in what:
+        lines.append(f"What you told me:\n{what}")
+    else:
+        lines.append(f'What you told me: "{what}"')
     if kind == "compliment":
         lines.append(f"Who it's about: {tracker.get_slot('about_whom')}")
     else:
@@ -190,7 +257,10 @@ WHAT_HAPPENS_NEXT = {
         "The manager will read it. They should say they've got it within 3 working days, "
         "and give you an answer within 10 working days."
     ),
-    "comment": "The manager will read it and think about your idea.",
+    "comment": (
+        "The manager will read it and think about it. If it doesn't get sorted, "
+        "you can still make it a complaint. Just come back and tell me."
+    ),
     "compliment": "We'll pass your thanks on. Thank you for telling us!",
 }
 
@@ -213,6 +283,8 @@ class ActionSubmitFeedback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("submit_confirmed") or not tracker.get_slot("what_happened"):
+            if tracker.latest_message.get("intent", {}).get("name") == "try_again":
+                dispatcher.utter_message(response="utter_nothing_to_send")
             return []
         kind = tracker.get_slot("kind")
         anonymous = bool(tracker.get_slot("anonymous"))
@@ -235,8 +307,20 @@ class ActionSubmitFeedback(Action):
             # Keep every slot and the key, so "Try again" re-sends the same thing, once.
             return [SlotSet("submission_pending", True), SlotSet("submission_key", payload["idempotency_key"])]
         dispatcher.utter_message(text=receipt_text(kind, receipt.reference, receipt.access_code, anonymous))
-        return [
+        events: list[EventType] = [
             *(SlotSet(slot, None) for slot in FEEDBACK_SLOTS),
             SlotSet("submission_pending", None),
             SlotSet("submission_key", None),
         ]
+        if kind == "complaint" or tracker.get_slot("advocate_wanted"):
+            # Every complaint is followed by the offer of an advocate (a right in law).
+            dispatcher.utter_message(response="utter_offer_advocate")
+            linked = kind == "complaint"
+            events += [
+                SlotSet("advocate_offered", True),
+                SlotSet("advocate_wanted", None),
+                SlotSet("last_reference", receipt.reference if linked else None),
+                SlotSet("last_anonymous", anonymous if linked else None),
+                SlotSet("last_first_name", payload["first_name"] if linked else None),
+            ]
+        return events

@@ -16,5 +16,6 @@ rm -rf "$venv"
 "$python" -m venv "$venv"
 # --no-deps: the lock is the complete, resolved set; pip must not re-resolve it
 # (Rasa 3.6 declares Python <3.11 and would otherwise pull incompatible releases).
-"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "$@" -r "$lock"
+# (grep drops the notices about optional local package folders this machine does not have)
+"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "$@" -r "$lock" 2> >(grep -v "^WARNING: Location .file:" >&2)
 echo "$want" > "$stamp"

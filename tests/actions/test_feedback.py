@@ -41,7 +41,7 @@ async def test_named_complaint_is_stored_and_child_gets_reference_and_code(backe
     assert row["first_name"] == "Sam"
     assert row["conversation_id"] == "conv-1"
     assert row["home_code"] == "oak-house"
-    (message,) = dispatcher.messages
+    message = dispatcher.messages[0]  # then the offer of an advocate
     assert row["reference"] in message["text"]
     assert _slots(events)["what_happened"] is None  # form cleared for the next child
 
@@ -118,6 +118,9 @@ def test_description_and_first_name_cleaning() -> None:
     assert description_in("I want to say thank you") is None
     assert description_in("/make_complaint") is None
     assert description_in("Sam helped me with my homework") == "Sam helped me with my homework"
+    assert description_in("I don't want to make a complaint, I just want it sorted") is None
+    assert description_in("dont want to complain i just want it fixed") is None
+    assert description_in("i dont want to complain but the heating is broken") is not None
     assert clean_first_name("my name is sam") == "Sam"
     assert clean_first_name("Aisha!") == "Aisha"
     assert clean_first_name("Zoë") == "Zoë"
@@ -127,8 +130,12 @@ def test_description_and_first_name_cleaning() -> None:
 
 async def test_form_asks_for_a_name_only_when_named() -> None:
     form = ValidateFeedbackForm()
-    named = await form.required_slots([], CollectingDispatcher(), make_tracker({"kind": "complaint", "anonymous": False}), {})
-    anon = await form.required_slots([], CollectingDispatcher(), make_tracker({"kind": "compliment", "anonymous": True}), {})
+    named = await form.required_slots(
+        [], CollectingDispatcher(), make_tracker({"kind": "complaint", "anonymous": False}), {}
+    )
+    anon = await form.required_slots(
+        [], CollectingDispatcher(), make_tracker({"kind": "compliment", "anonymous": True}), {}
+    )
     assert "first_name" in named and "desired_outcome" in named
     assert "first_name" not in anon and "about_whom" in anon and "desired_outcome" not in anon
 
@@ -141,3 +148,67 @@ def test_saying_no_to_the_kind_asks_which_kind() -> None:
 def test_slot_set_events_are_plain_dicts() -> None:
     # rasa_sdk events are dicts; the helpers above rely on that.
     assert SlotSet("x", 1)["event"] == "slot"
+
+
+async def test_a_complaint_asks_anything_else_and_an_extra_point_becomes_a_numbered_point() -> None:
+    form = ValidateFeedbackForm()
+    slots = {"kind": "complaint", "kind_confirmed": True, "what_happened": "They took my phone"}
+    required = await form.required_slots([], CollectingDispatcher(), make_tracker(slots), {})
+    assert required.index("anything_else") == required.index("what_happened") + 1
+    assert "extra_point" not in required
+
+    more = await form.required_slots([], CollectingDispatcher(), make_tracker({**slots, "anything_else": True}), {})
+    assert "extra_point" in more
+
+    result = form.validate_extra_point("They read my messages", CollectingDispatcher(), make_tracker(slots), {})
+    assert result == {
+        "what_happened": "1. They took my phone\n2. They read my messages",
+        "extra_point": None,
+        "anything_else": None,  # asked again: there may be a third thing
+    }
+    third = form.validate_extra_point(
+        "And my charger", CollectingDispatcher(), make_tracker({**slots, "what_happened": result["what_happened"]}), {}
+    )
+    assert third["what_happened"].endswith("\n3. And my charger")
+
+
+async def test_thank_yous_and_ideas_are_not_asked_for_anything_else() -> None:
+    form = ValidateFeedbackForm()
+    for kind in ("compliment", "comment"):
+        required = await form.required_slots([], CollectingDispatcher(), make_tracker({"kind": kind}), {})
+        assert "anything_else" not in required
+
+
+async def test_not_sure_which_kind_starts_with_no_kind_so_the_form_explains_them() -> None:
+    tracker = make_tracker(text="I want to tell you something about staff", intent="unsure_kind")
+    slots = _slots(await ActionStartFeedback().run(CollectingDispatcher(), tracker, {}))
+    assert slots["kind"] is None
+    assert slots["what_happened"] is None
+
+
+def test_not_sure_at_the_check_asks_which_kind() -> None:
+    # The unsure_kind and dont_know mappings fill kind_confirmed with False.
+    result = ValidateFeedbackForm().validate_kind_confirmed(False, CollectingDispatcher(), make_tracker(), {})
+    assert result["kind"] is None
+
+
+async def test_an_idea_says_it_can_still_become_a_complaint(backend: RunningBackend) -> None:
+    slots = {
+        "kind": "comment",
+        "what_happened": "I just want the heating sorted",
+        "desired_outcome": "Fix it",
+        "anonymous": True,
+        "submit_confirmed": True,
+    }
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitFeedback().run(dispatcher, make_tracker(slots), {})
+    assert "still make it a complaint" in dispatcher.messages[0]["text"]
+    assert "advocate_offered" not in _slots(events)
+
+
+async def test_a_tapped_kind_is_taken_as_chosen_and_confirmed() -> None:
+    tracker = make_tracker(text='/choose_kind{"kind": "comment"}', intent="choose_kind")
+    tracker.latest_message["entities"] = [{"entity": "kind", "value": "comment"}]
+    slots = _slots(await ActionStartFeedback().run(CollectingDispatcher(), tracker, {}))
+    assert slots["kind"] == "comment"
+    assert slots["kind_confirmed"] is True

@@ -1,0 +1,73 @@
+"""Stop and "talk to a person", which work at every step."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.everywhere import ActionKindFallback, ActionStop, ActionTalkToPerson
+from tests.actions.conftest import RunningBackend, make_tracker
+
+
+def _slots(events: list[dict]) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_stop_forgets_everything_half_done_but_not_a_safety_pause() -> None:
+    tracker = make_tracker(
+        {
+            "kind": "complaint",
+            "what_happened": "half typed",
+            "status_access_code": "4KX9PQ",
+            "advocate_offered": True,
+            "interrupted_form": "feedback_form",
+        }
+    )
+    dispatcher = CollectingDispatcher()
+    slots = _slots(await ActionStop().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["response"] == "utter_stopped"
+    assert slots["what_happened"] is None
+    assert slots["status_access_code"] is None
+    assert slots["advocate_offered"] is None
+    assert "interrupted_form" not in slots
+
+
+async def test_talk_to_a_person_never_promises_an_adult_nobody_was_asked_to_send(backend: RunningBackend) -> None:
+    # The backend has no endpoint for it yet: the child is told honestly how to find an adult.
+    dispatcher = CollectingDispatcher()
+    await ActionTalkToPerson().run(dispatcher, make_tracker(), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_person_unavailable"]
+
+
+def _tracker_after(previous_response: str | None, intent: str) -> Tracker:
+    events = [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}]
+    if previous_response:
+        events.append({"event": "bot", "text": "...", "metadata": {"utter_action": previous_response}})
+    latest = {"text": "zzzz", "intent": {"name": intent, "confidence": 0.1}, "entities": []}
+    events.append({"event": "user", "text": "zzzz", "parse_data": latest})
+    return Tracker("s", {}, latest, events, False, None, {}, "action_listen")
+
+
+async def test_not_understood_once_offers_the_three_choices() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionKindFallback().run(dispatcher, _tracker_after("utter_greet", "nlu_fallback"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+    assert events == []
+
+
+async def test_not_understood_twice_in_a_row_offers_a_person() -> None:
+    for previous in ("utter_default", "utter_out_of_scope"):
+        dispatcher = CollectingDispatcher()
+        await ActionKindFallback().run(dispatcher, _tracker_after(previous, "nlu_fallback"), {})
+        assert [m["response"] for m in dispatcher.messages] == ["utter_fallback_offer_person"]
+
+
+async def test_out_of_scope_gets_a_kind_answer_and_a_core_fallback_is_reverted() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionKindFallback().run(dispatcher, _tracker_after(None, "out_of_scope"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+    # No rule fitted (e.g. "hello" where a button answer was expected): answer, then let the form carry on.
+    events = await ActionKindFallback().run(CollectingDispatcher(), _tracker_after(None, "greet"), {})
+    assert events == [UserUtteranceReverted()]
