@@ -28,6 +28,7 @@ def test_complaint_typed_as_free_text_ends_in_a_stored_record(stack: RunningStac
 
     # The walk through the questions: answer whatever is asked until the summary.
     answers = {
+        "anything else": "/deny",
         "happen": "I want my phone back and to know why",
         "who you are": "/choose_named",
         "first name": "Sam",
@@ -35,7 +36,7 @@ def test_complaint_typed_as_free_text_ends_in_a_stored_record(stack: RunningStac
     replies = stack.say(sender, "/affirm")
     for _ in range(8):
         text = _texts(replies)
-        if "send it" in text.lower() or "Shall I send" in text:
+        if "Shall I send it?" in text:
             break
         answer = next((a for key, a in answers.items() if key in text), None)
         assert answer is not None, f"unexpected question: {text}"
