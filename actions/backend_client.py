@@ -156,10 +156,3 @@ class BackendClient:
             what_happens_next=body["what_happens_next"],
             linked_reference=body.get("linked_reference"),
         )
-
-    async def request_person(self, payload: dict[str, Any]) -> None:
-        """Ask staff to come and talk to the child (POST /api/v1/person-requests).
-
-        The backend has no such endpoint yet: callers get BackendRejectedError (404)
-        and must tell the child honestly how to find an adult instead."""
-        await self._post("/api/v1/person-requests", payload)

@@ -8,9 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.advocacy import ADVOCATE_SLOTS
-from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
-from actions.conversation_context import home_of
 from actions.feedback import FEEDBACK_SLOTS
+from actions.safeguarding import person_request_payload, send_through_outbox
 from actions.status import STATUS_SLOTS
 
 # Not the safeguarding slots: stopping a complaint must not forget a safety interruption.
@@ -35,18 +34,10 @@ class ActionTalkToPerson(Action):
         return "action_talk_to_person"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        payload = {
-            "home": home_of(tracker),
-            # Asking for a person means someone must find this tablet, so the session goes with it.
-            "conversation_id": tracker.sender_id,
-        }
-        try:
-            await BackendClient().request_person(payload)
-        except (BackendUnavailableError, BackendRejectedError):
-            # Never pretend someone is coming when nobody was told.
-            dispatcher.utter_message(response="utter_person_unavailable")
-            return []
-        dispatcher.utter_message(response="utter_person_asked")
+        # Asking for a person means someone must find this tablet, so the session and home go with it.
+        delivered = await send_through_outbox(person_request_payload(tracker))
+        # Never pretend someone is on their way when the request is still waiting to be delivered.
+        dispatcher.utter_message(response="utter_person_asked" if delivered else "utter_person_queued")
         return []
 
 

@@ -74,6 +74,11 @@ class Outbox:
             ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
+    def is_delivered(self, key: str) -> bool:
+        with self._connect() as conn:
+            row = conn.execute("SELECT delivered_at FROM outbox WHERE idempotency_key = ?", (key,)).fetchone()
+        return bool(row and row[0])
+
     def pending_count(self) -> int:
         with self._connect() as conn:
             return conn.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]

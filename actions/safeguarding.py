@@ -71,6 +71,27 @@ def alert_payload(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+def person_request_payload(tracker: Tracker) -> dict[str, Any]:
+    """The child asked to talk to a person: the same route as a safety alert, so staff see it at once."""
+    text = tracker.latest_message.get("text") or ""
+    return {
+        **alert_payload(tracker),
+        "category": None,
+        "severity": "medium",
+        "matched": [],
+        "message": (text if not text.startswith("/") else "Tapped: talk to a person")[:MAX_TEXT],
+        "source": "person_request",
+    }
+
+
+async def send_through_outbox(payload: dict[str, Any]) -> bool:
+    """Store durably, try to deliver now; True when the backend already has it."""
+    outbox = Outbox.from_env()
+    outbox.put(payload)  # durable before anything else can go wrong
+    await outbox.deliver_due(deliver_alert)
+    return outbox.is_delivered(payload["idempotency_key"])
+
+
 class ActionEscalateSafeguarding(Action):
     """Runs on any flagged message, whatever the dialogue was doing."""
 
@@ -79,9 +100,7 @@ class ActionEscalateSafeguarding(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         payload = alert_payload(tracker)
-        outbox = Outbox.from_env()
-        outbox.put(payload)  # durable before anything else can go wrong
-        await outbox.deliver_due(deliver_alert)
+        await send_through_outbox(payload)
 
         immediate = payload["severity"] == "immediate"
         dispatcher.utter_message(response="utter_safeguarding_immediate" if immediate else "utter_safeguarding_told")

@@ -31,6 +31,7 @@ class Source(StrEnum):
     detector = "detector"
     button = "button"  # the child tapped "I don't feel safe"
     fallback = "fallback"
+    person_request = "person_request"  # the child asked to talk to a person
 
 
 class Speaker(StrEnum):

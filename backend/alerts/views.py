@@ -36,6 +36,7 @@ SOURCE_LABELS = {
     "detector": "detected in the child's words",
     "button": "the child tapped \u201cI don't feel safe\u201d",
     "fallback": "raised by the bot's fallback",
+    "person_request": "the child asked to talk to a person",
 }
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.everywhere import ActionKindFallback, ActionStop, ActionTalkToPerson
+from actions.outbox import Outbox
 from tests.actions.conftest import RunningBackend, make_tracker
 
 
@@ -33,11 +37,30 @@ async def test_stop_forgets_everything_half_done_but_not_a_safety_pause() -> Non
     assert "interrupted_form" not in slots
 
 
-async def test_talk_to_a_person_never_promises_an_adult_nobody_was_asked_to_send(backend: RunningBackend) -> None:
-    # The backend has no endpoint for it yet: the child is told honestly how to find an adult.
+async def test_talk_to_a_person_reaches_the_staff_alerts_page(
+    backend: RunningBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
     dispatcher = CollectingDispatcher()
-    await ActionTalkToPerson().run(dispatcher, make_tracker(), {})
-    assert [m["response"] for m in dispatcher.messages] == ["utter_person_unavailable"]
+    tracker = make_tracker(text="can i talk to a real person", intent="talk_to_person", sender_id="tablet-7")
+    await ActionTalkToPerson().run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_person_asked"]
+    (alert,) = backend.rows("alerts")
+    assert alert["source"] == "person_request"
+    assert alert["conversation_id"] == "tablet-7"
+    assert alert["category"] is None
+
+
+async def test_talk_to_a_person_with_backend_down_is_queued_and_says_so(
+    backend: RunningBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
+    backend.stop()
+    dispatcher = CollectingDispatcher()
+    await ActionTalkToPerson().run(dispatcher, make_tracker(text="/talk_to_person", intent="talk_to_person"), {})
+    # Never pretend someone is on their way when the request has not reached anyone yet.
+    assert [m["response"] for m in dispatcher.messages] == ["utter_person_queued"]
+    assert Outbox.from_env().pending_count() == 1
 
 
 def _tracker_after(previous_response: str | None, intent: str) -> Tracker:
