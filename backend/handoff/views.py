@@ -17,6 +17,7 @@ from backend.alerts.keys import HTTP
 from backend.alerts.store import acknowledge, display_name, live_handoff, record, set_handoff
 from backend.alerts.views import publish, render_alert, when
 from backend.appkeys import SESSIONMAKER, SETTINGS
+from backend.errors import problem
 from backend.handoff.rasa import RasaClient, RasaError, chat_lines
 from backend.models import StaffUser
 from backend.staff.audit import audit
@@ -106,7 +107,7 @@ async def handoff_messages(request: web.Request) -> web.Response:
     try:
         lines, paused = chat_lines(await rasa_client(request).tracker(alert.conversation_id))
     except RasaError as exc:
-        return web.json_response({"error": str(exc)}, status=502)
+        return problem(502, str(exc))
     return web.json_response(
         {
             "paused": paused,

@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 
 from actions.backend_client import BackendConfig
 from scripts.stack import Stack, StackConfig
-from tests.helpers import free_port
+from tests.helpers import free_port, sqlite_rows
 
 
 @dataclass
@@ -26,9 +26,7 @@ class RunningBackend:
     database_path: Path
 
     def rows(self, table: str = "submissions") -> list[sqlite3.Row]:
-        with sqlite3.connect(self.database_path) as conn:
-            conn.row_factory = sqlite3.Row
-            return conn.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 (test-only table names)
+        return sqlite_rows(self.database_path, f"SELECT * FROM {table}")  # noqa: S608 (test-only table names)
 
     def stop(self) -> None:
         self.stack.stop("backend")

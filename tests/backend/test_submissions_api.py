@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from backend.codes import access_code_matches
 from backend.config import Settings
+from tests.helpers import sqlite_rows
 
 COMPLAINT = {
     "kind": "complaint",
@@ -22,10 +23,7 @@ COMPLAINT = {
 
 
 def _rows(settings: Settings) -> list[sqlite3.Row]:
-    path = settings.database_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        return conn.execute("SELECT * FROM submissions").fetchall()
+    return sqlite_rows(settings.database_url.split(":///", 1)[1], "SELECT * FROM submissions")
 
 
 async def test_named_complaint_is_stored_with_reference_and_hashed_code(

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from scripts.stack import ROOT, Stack, StackConfig
-from tests.helpers import free_port
+from tests.helpers import free_port, sqlite_rows
 
 
 @dataclass
@@ -33,9 +33,7 @@ class RunningStack:
     outbox_dir: Path
 
     def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        with sqlite3.connect(self.database_path) as conn:
-            conn.row_factory = sqlite3.Row
-            return conn.execute(sql, args).fetchall()
+        return sqlite_rows(self.database_path, sql, *args)
 
     def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """One chat turn through Rasa's REST webhook."""

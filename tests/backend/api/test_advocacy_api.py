@@ -9,14 +9,13 @@ from aiohttp.test_utils import TestClient
 
 from backend.config import Settings
 from tests.backend.conftest import login, submit
+from tests.helpers import sqlite_rows
 
 URL = "/api/v1/advocacy-requests"
 
 
 def _rows(settings: Settings) -> list[sqlite3.Row]:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        conn.row_factory = sqlite3.Row
-        return conn.execute("SELECT * FROM advocacy_requests").fetchall()
+    return sqlite_rows(settings.database_url.split(":///", 1)[1], "SELECT * FROM advocacy_requests")
 
 
 async def test_request_linked_to_a_complaint_is_stored_with_consent(
