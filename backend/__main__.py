@@ -61,7 +61,7 @@ async def _reminders(settings: Settings) -> None:
     await assert_migrated(engine)
     sent = await send_reminders(make_sessionmaker(engine), settings, utcnow())
     await engine.dispose()
-    print(f"reminders: {len(sent)} staff member(s) had overdue or due-soon cases")
+    print(f"reminders: {len(sent)} staff member(s) had overdue or due-soon cases or open concerns")
 
 
 def main(argv: list[str] | None = None) -> None:

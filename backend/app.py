@@ -8,6 +8,7 @@ from aiohttp import web
 
 from backend.alerts.context import alerts_context, end_streams
 from backend.appkeys import ENGINE, OPENAPI, SESSIONMAKER, SETTINGS
+from backend.concerns.context import concerns_context
 from backend.config import Settings
 from backend.db import assert_migrated, make_engine, make_sessionmaker
 from backend.errors import error_middleware
@@ -35,6 +36,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(daily_reminders)
     # After the database: escalation loop, notifier tasks and live streams stop before the engine does.
     app.cleanup_ctx.append(alerts_context)
+    # After the database too: the unread-concern reminder loop.
+    app.cleanup_ctx.append(concerns_context)
     app.on_shutdown.append(end_streams)
     setup_templates(app)
     setup_routes(app)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from backend.alerts.settings import SafeguardingSettings, safeguarding_from_env
+from backend.concerns.settings import ConcernSettings, concerns_from_env
 
 DEFAULT_SQLITE_PATH = "var/backend.sqlite3"
 
@@ -85,6 +86,8 @@ class Settings:
     advocacy_provider_email: str = ""
     # Safeguarding alerts: notifiers, escalation list, Rasa for handoff (backend/alerts/settings.py).
     safeguarding: SafeguardingSettings = field(default_factory=SafeguardingSettings)
+    # Safeguarding concerns: who else is reminded of unread ones, how often (backend/concerns/settings.py).
+    concerns: ConcernSettings = field(default_factory=ConcernSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -118,4 +121,5 @@ class Settings:
             advocacy_provider_phone=env.get("ADVOCACY_PROVIDER_PHONE", ""),
             advocacy_provider_email=env.get("ADVOCACY_PROVIDER_EMAIL", ""),
             safeguarding=safeguarding_from_env(env),
+            concerns=concerns_from_env(env),
         )

@@ -10,6 +10,7 @@ from pydantic.json_schema import models_json_schema
 
 from backend.alerts.schemas import AlertCreate, AlertReceipt
 from backend.appkeys import OPENAPI
+from backend.concerns.schemas import ConcernCreate, ConcernReceipt
 from backend.schemas import (
     AdvocacyReceipt,
     AdvocacyRequestCreate,
@@ -33,6 +34,8 @@ _MODELS: list[type[BaseModel]] = [
     AdvocacyReceipt,
     AlertCreate,
     AlertReceipt,
+    ConcernCreate,
+    ConcernReceipt,
     Problem,
 ]
 
@@ -130,13 +133,36 @@ def build_spec() -> dict[str, Any]:
                     "summary": "Store a safeguarding alert (action server only; exactly once per idempotency_key)",
                     "description": (
                         "201 for a new alert. A repeated idempotency_key answers 200 with the same alert_id and "
-                        "creates no second alert and no second notification. Staff see it live on /staff/alerts."
+                        "creates no second alert and no second notification. Staff see it live on /staff/alerts. "
+                        "An alert raised by the child's answer to a check-in names its concern in concern_key: "
+                        "that concern is then shown as turned into this alert (also if it arrives later)."
                     ),
                     "security": [{"serviceToken": []}],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(AlertCreate)}}},
                     "responses": {
                         "201": _json(AlertReceipt, "Stored; staff are being told"),
                         "200": _json(AlertReceipt, "Already stored under this idempotency_key"),
+                        **_errors(400, 401, 415, 422),
+                    },
+                }
+            },
+            "/api/v1/concerns": {
+                "post": {
+                    "summary": "Store a safeguarding concern for review (action server only; exactly once per key)",
+                    "description": (
+                        "The detector was unsure and the bot checked in with the child. 201 for a new concern, "
+                        "due for review within one working day (England bank holidays and CLOSURE_DAYS excluded). "
+                        "A repeated idempotency_key answers 200 with the same concern_id and stores nothing. "
+                        "An alert whose concern_key names this concern links it, whichever arrives first."
+                    ),
+                    "security": [{"serviceToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref(ConcernCreate)}},
+                    },
+                    "responses": {
+                        "201": _json(ConcernReceipt, "Stored; it waits in the review queue on /staff/concerns"),
+                        "200": _json(ConcernReceipt, "Already stored under this idempotency_key"),
                         **_errors(400, 401, 415, 422),
                     },
                 }

@@ -50,6 +50,8 @@ class Alert(Base):
     # Who is talking with the child now (NULL: the bot is).
     handoff_by_name: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Idempotency key of the concern this alert grew from; kept even if the concern arrives later.
+    concern_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class AlertEvent(Base):

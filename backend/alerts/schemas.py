@@ -32,6 +32,8 @@ class Source(StrEnum):
     button = "button"  # the child tapped "I don't feel safe"
     fallback = "fallback"
     person_request = "person_request"  # the child asked to talk to a person
+    check_in = "check_in"  # the child answered the check-in and wants to talk to someone
+    concern = "concern"  # staff turned a concern into an alert
 
 
 class Speaker(StrEnum):
@@ -63,6 +65,8 @@ class AlertCreate(BaseModel):
     preceding_turns: Annotated[list[Turn], Field(max_length=30)] = []
     detected_at: AwareDatetime
     source: Source
+    # The concern this alert grew from (its idempotency key): the concern is then shown as turned into this alert.
+    concern_key: IdempotencyKey | None = None
 
 
 class AlertReceipt(BaseModel):

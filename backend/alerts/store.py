@@ -27,15 +27,12 @@ from backend.alerts.models import (
 )
 from backend.alerts.schemas import AlertCreate, AlertSummary, Turn
 from backend.alerts.settings import Contact, SafeguardingSettings
+from backend.concerns.link import link_new_alert
 from backend.models import StaffUser
 from backend.staff.audit import audit
+from backend.staff.names import display_name
 
 log = logging.getLogger(__name__)
-
-
-def display_name(user: StaffUser) -> str:
-    """What the child and the history see: the display name when there is one, else the username."""
-    return (getattr(user, "display_name", None) or user.username)[:64]
 
 
 async def record(
@@ -54,8 +51,8 @@ async def record(
     await audit(session, actor, f"alert.{kind}", "alert", alert.id, detail, home_code=alert.home_code)
 
 
-def _turn(turn: Turn) -> dict[str, Any]:
-    """Stored as JSON with times in UTC, so every page shows them the same way."""
+def stored_turn(turn: Turn) -> dict[str, Any]:
+    """Stored as JSON with times in UTC, so every page shows them the same way (alerts and concerns)."""
     return {
         "speaker": turn.speaker.value,
         "text": turn.text,
@@ -80,11 +77,17 @@ def _queue(alert: Alert, reason: str, contact: Contact | None, emails: Sequence[
 
 
 async def create_alert(
-    session: AsyncSession, data: AlertCreate, settings: SafeguardingSettings, now: datetime
+    session: AsyncSession,
+    data: AlertCreate,
+    settings: SafeguardingSettings,
+    now: datetime,
+    actor: StaffUser | None = None,
 ) -> tuple[Alert, bool, list[int]]:
     """Store an alert and queue its first notifications; returns (alert, created, notification ids).
 
     A repeated idempotency key returns the stored alert untouched: no second alert, no second notification.
+    `actor` is the member of staff who raised it (a concern turned into an alert); None: the action server.
+    The concern it names, if any, is shown as turned into this alert in the same transaction.
     """
     existing = await session.scalar(select(Alert).where(Alert.idempotency_key == data.idempotency_key))
     if existing is not None:
@@ -98,13 +101,14 @@ async def create_alert(
         severity=data.severity.value if data.severity else None,
         matched=list(data.matched),
         message=data.message,
-        preceding_turns=[_turn(t) for t in data.preceding_turns],
+        preceding_turns=[stored_turn(t) for t in data.preceding_turns],
         source=data.source.value,
         detected_at=data.detected_at,
         received_at=now,
         status=NEW,
         escalation_level=0,
         next_escalation_at=now + timedelta(seconds=settings.escalate_after_seconds) if has_ladder else None,
+        concern_key=data.concern_key,
     )
     session.add(alert)
     try:
@@ -117,8 +121,14 @@ async def create_alert(
             raise
         return existing, False, []
     await record(
-        session, alert, "created", detail=f"category={alert.category} severity={alert.severity} source={alert.source}"
+        session,
+        alert,
+        "created",
+        actor,
+        detail=f"category={alert.category} severity={alert.severity} source={alert.source}",
     )
+    if data.concern_key:
+        await link_new_alert(session, alert, data.concern_key, actor)
     rows = _queue(
         alert, "created", None, settings.notify_emails, [settings.webhook_url] if settings.webhook_url else []
     )

@@ -9,9 +9,12 @@ from aiohttp import web
 
 from backend.alerts.access import ALERT_READERS, ALERT_WORKERS, may_act, visible_alert
 from backend.alerts.keys import BROADCASTER
+from backend.alerts.labels import SOURCE_LABELS, category_label
 from backend.alerts.models import OPEN_STATES, Alert
 from backend.alerts.store import acknowledge, close, history, list_alerts, summary
 from backend.appkeys import SESSIONMAKER, SETTINGS
+from backend.concerns.queries import by_key
+from backend.concerns.scope import concern_scope
 from backend.deadlines import LONDON
 from backend.models import StaffUser
 from backend.staff.audit import audit
@@ -20,25 +23,6 @@ from backend.timeutil import utcnow
 
 MAX_NOTE = 2000
 
-CATEGORY_LABELS = {
-    "self_harm_suicide": "Self-harm or suicide",
-    "physical_abuse": "Physical abuse",
-    "sexual_abuse": "Sexual abuse",
-    "sexual_exploitation_grooming": "Sexual exploitation or grooming",
-    "criminal_exploitation": "Criminal exploitation",
-    "going_missing": "Going missing",
-    "neglect": "Neglect",
-    "bullying_threats": "Bullying or threats",
-    "staff_conduct": "Staff conduct",
-    "unsafe_general": "Feels unsafe",
-}
-SOURCE_LABELS = {
-    "detector": "detected in the child's words",
-    "button": "the child tapped \u201cI don't feel safe\u201d",
-    "fallback": "raised by the bot's fallback",
-    "person_request": "the child asked to talk to a person",
-}
-
 
 def when(value: datetime | None) -> str:
     """Alert times to the second, in UK time (the pages' `dt` filter stops at minutes)."""
@@ -46,12 +30,6 @@ def when(value: datetime | None) -> str:
         return ""
     local = value.astimezone(LONDON)
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M:%S}"
-
-
-def category_label(category: str | None) -> str:
-    if not category:
-        return "Not given"
-    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize())
 
 
 def publish(request: web.Request, alert: Alert) -> None:
@@ -85,6 +63,9 @@ async def render_alert(
     async with request.app[SESSIONMAKER]() as session:
         alert = await visible_alert(request, session, user)
         events = await history(session, alert.id)
+        concern = await by_key(session, alert.concern_key) if alert.concern_key else None
+        if concern is not None and not (await concern_scope(session, user)).allows(concern):
+            concern = None
         await audit(session, user, "view_alert", "alert", alert.id, home_code=alert.home_code)
         await session.commit()
     response = aiohttp_jinja2.render_template(
@@ -99,6 +80,7 @@ async def render_alert(
             "when": when,
             "source_label": SOURCE_LABELS.get(alert.source, alert.source),
             "ladder": [c.label for c in request.app[SETTINGS].safeguarding.escalation_for(alert.home_code)],
+            "concern": concern,
             "error": error,
         },
     )

@@ -1,9 +1,8 @@
-"""Build and send each manager's list of overdue and due-soon cases (email, or a log line)."""
+"""Build and send the daily reminders: each manager's due cases, each safeguarding lead's open concerns."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -13,6 +12,8 @@ from backend.config import Settings
 from backend.deadlines import WorkingCalendar, local_date
 from backend.models import StaffUser
 from backend.notify.email import EmailFailedError, send_email
+from backend.reminders.concerns import build_concern_reminders
+from backend.reminders.reminder import Reminder
 from backend.staff.audit import audit
 from backend.staff.roles import COMPLAINTS_OFFICER, MANAGER, home_scope
 from backend.workflow.queries import due_cases
@@ -22,16 +23,6 @@ from backend.workflow.service import working_calendar
 log = logging.getLogger(__name__)
 
 DUE_SOON_WORKING_DAYS = 2
-
-
-@dataclass(frozen=True)
-class Reminder:
-    username: str
-    email: str | None
-    subject: str
-    body: str
-    overdue: int
-    due_soon: int
 
 
 def _body(user: StaffUser, lines_overdue: list[str], lines_due: list[str], settings: Settings) -> str:
@@ -83,8 +74,10 @@ async def build_reminders(
 
 
 async def send_reminders(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> list[Reminder]:
-    """Email each manager their list when SMTP is configured; otherwise log it. Returns what was sent."""
+    """Email each manager and safeguarding lead their list when SMTP is configured; otherwise log it."""
     reminders = await build_reminders(sessionmaker, settings, working_calendar(settings), local_date(now))
+    # Safeguarding leads: the open concerns.
+    reminders += await build_concern_reminders(sessionmaker, settings, now)
     for reminder in reminders:
         how = "log"
         if settings.smtp is not None and reminder.email:
