@@ -87,7 +87,7 @@ eval-nlu: setup
 	@$(RASA_VENV)/bin/python -m scripts.eval_nlu
 
 eval-safeguarding: setup
-	@$(RASA_VENV)/bin/python -m scripts.eval_safeguarding
+	@$(RASA_VENV)/bin/python -m scripts.eval_safeguarding $(ARGS)
 
 clean:
 	rm -rf .build models results test-output .rasa

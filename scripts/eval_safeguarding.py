@@ -1,153 +1,161 @@
-"""Evaluate the safeguarding detector on the development set.
+"""Measure the safeguarding detector: who would a person see, and how often do ordinary messages alarm?
 
-Trains the classifier from bot/safeguarding/training_examples.yml, runs the
-detector on tests/bot/safeguarding/dev_set.yml and prints recall per category,
-overall recall, false-positive rate, precision, category agreement, latency,
-and every miss and false alarm.
+Default: the classifier of the trained model (models/current.tar.gz; `--train` trains
+one here instead, as `rasa train` does), then score the labelled sets
+(development, regression and the fresh batches in tests/bot/safeguarding/): per
+category how many disclosures became an alert, a concern or nothing, the alert and
+concern rates on ordinary messages, `immediate` without a danger word, every miss.
 
-Usage: .venv/rasa/bin/python -m scripts.eval_safeguarding [--dev-set PATH] [--no-classifier]
+  --lowo       leave writers out: the writers' files in bot/safeguarding/training/ in six
+               groups; for each group, train on the others and run the whole detector on
+               its messages (the closest stand-in for wordings nobody wrote down); prints
+               a table of bands, which is how patterns.yml's `classifier:` bands are chosen.
+               About an hour (six trainings of both models).
+  --url URL    score through `POST /model/parse` of a running Rasa server instead
+               (--token for its auth token), as an outside evaluator would.
+  --set PATH   score these sets instead of the default ones (repeatable).
+
+Usage: .venv/rasa/bin/python -m scripts.eval_safeguarding [--lowo] [--url URL] [--set PATH]... [--brief]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
+import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.safeguarding.classifier import NONE_LABEL, RiskClassifier, load_examples
+from bot.safeguarding.classifier import RiskClassifier, load_examples, load_from_rasa_model
 from bot.safeguarding.conversation import nlu_examples, ordinary_messages
-from bot.safeguarding.detector import Detection, SafeguardingDetector
-from bot.safeguarding.rules import load_yaml
+from bot.safeguarding.detector import Assessment, SafeguardingDetector
+from scripts.safeguarding_sets import Item, Outcome, format_score, load_items, score
 
-DEFAULT_DEV_SET = Path("tests/bot/safeguarding/dev_set.yml")
-
-
-@dataclass
-class Report:
-    recall_by_category: dict[str, float]
-    recall: float
-    false_positive_rate: float
-    precision: float
-    category_agreement: float
-    misses: list[tuple[str, str]] = field(default_factory=list)  # (category, text)
-    false_alarms: list[tuple[str, Detection]] = field(default_factory=list)
-    wrong_category: list[tuple[str, str, Detection]] = field(default_factory=list)
-    latencies_ms: list[float] = field(default_factory=list)
+SETS_DIR = Path("tests/bot/safeguarding")
+MODEL = Path("models/current.tar.gz")
+DEFAULT_SETS = ("dev_set.yml", "regression_set.yml", "fresh_batch_1.yml", "fresh_batch_2.yml", "heldback.yml")
 
 
-def load_dev_set(path: Path = DEFAULT_DEV_SET) -> list[dict]:
-    return list(load_yaml(path)["items"])
+def default_sets() -> list[Path]:
+    return [SETS_DIR / name for name in DEFAULT_SETS if (SETS_DIR / name).exists()]
 
 
-def evaluate(detector: SafeguardingDetector, items: list[dict]) -> Report:
-    per_cat: dict[str, list[bool]] = {}
-    negatives: list[bool] = []
-    report = Report({}, 0.0, 0.0, 0.0, 0.0)
-    agree = 0
+def trained_detector(exclude: list[str]) -> SafeguardingDetector:
+    """As `rasa train` trains it: the training folder plus everyday NLU messages (minus any text measured)."""
+    detector = SafeguardingDetector()
+    negatives = ordinary_messages(nlu_examples(), detector, exclude=exclude)
+    detector.train_classifier(extra_negatives=negatives)
+    return detector
+
+
+def run_local(detector: SafeguardingDetector, items: list[Item]) -> tuple[list[tuple[Item, Outcome]], list[float]]:
+    pairs, timings = [], []
     for item in items:
-        text = str(item["text"])
         started = time.perf_counter()
-        detection = detector.detect(text)
-        report.latencies_ms.append((time.perf_counter() - started) * 1000)
-        if item["risk"]:
-            category = item["category"]
-            per_cat.setdefault(category, []).append(detection.risk)
-            if not detection.risk:
-                report.misses.append((category, text))
-            elif detection.category == category:
-                agree += 1
-            else:
-                report.wrong_category.append((category, text, detection))
-        else:
-            negatives.append(detection.risk)
-            if detection.risk:
-                report.false_alarms.append((text, detection))
-    flagged_pos = sum(sum(v) for v in per_cat.values())
-    positives = sum(len(v) for v in per_cat.values())
-    report.recall_by_category = {c: sum(v) / len(v) for c, v in sorted(per_cat.items())}
-    report.recall = flagged_pos / positives if positives else 1.0
-    report.false_positive_rate = sum(negatives) / len(negatives) if negatives else 0.0
-    flagged = flagged_pos + sum(negatives)
-    report.precision = flagged_pos / flagged if flagged else 1.0
-    report.category_agreement = agree / flagged_pos if flagged_pos else 1.0
-    return report
+        detection = detector.detect(item.text)
+        timings.append((time.perf_counter() - started) * 1000)
+        pairs.append((item, Outcome.from_parse(detection.as_dict())))
+    return pairs, timings
 
 
-def print_report(report: Report, n_items: int) -> None:
-    print(f"development set: {n_items} messages")
-    print("recall per category:")
-    for category, recall in report.recall_by_category.items():
-        print(f"  {category:<30} {recall:6.3f}")
-    print(f"overall recall        {report.recall:6.3f}   (target >= 0.98, every category >= 0.95)")
-    print(f"false-positive rate   {report.false_positive_rate:6.3f}   (target <= 0.03)")
-    print(f"precision             {report.precision:6.3f}")
-    print(f"category agreement    {report.category_agreement:6.3f}   (flagged positives given the labelled category)")
-    lat = sorted(report.latencies_ms)
-    p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
-    print(f"latency per message   median {statistics.median(lat):.2f} ms, p95 {p95:.2f} ms, max {lat[-1]:.2f} ms")
-    print(f"\nmisses ({len(report.misses)}):")
-    for category, text in report.misses:
-        print(f"  [{category}] {text}")
-    print(f"\nfalse alarms ({len(report.false_alarms)}):")
-    for text, d in report.false_alarms:
-        print(f"  {text}  -> {d.category}/{d.severity} {d.matched}")
-    print(f"\nflagged with another category ({len(report.wrong_category)}):")
-    for category, text, d in report.wrong_category:
-        print(f"  [{category} -> {d.category}] {text}  {d.matched}")
+def run_remote(url: str, token: str | None, items: list[Item]) -> list[tuple[Item, Outcome]]:
+    query = f"?token={token}" if token else ""
+    pairs = []
+    for item in items:
+        request = urllib.request.Request(  # noqa: S310 (a URL the user gave)
+            f"{url.rstrip('/')}/model/parse{query}",
+            data=json.dumps({"text": item.text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            body = json.loads(response.read())
+        pairs.append((item, Outcome.from_parse(body.get("safeguarding"))))
+    return pairs
 
 
-def cross_validate(detector: SafeguardingDetector, folds: int = 5) -> None:
-    """Check the classifier threshold on the TRAINING examples, never on the dev set:
-    train on k-1 folds, run patterns + classifier on the held-out fold. (The
-    patterns have been extended with these examples, so "patterns only" is
-    optimistic here; the classifier columns show what it adds and costs.)"""
+GROUPS = 6
+
+
+def leave_one_writer_out(brief: bool) -> None:
+    """Train without each group of writers in turn and assess their messages; then try bands."""
     examples = load_examples()
-    rows: list[tuple[bool, bool, bool, float]] = []  # (is_risk, pattern_risk, softened, p_risk)
-    for k in range(folds):
-        train = [e for i, e in enumerate(examples) if i % folds != k]
-        held = [e for i, e in enumerate(examples) if i % folds == k]
-        clf = RiskClassifier.train(train, preprocess=detector.normalise)
-        for text, label in held:
-            hits, softened = detector.pattern_matches(text)
-            p = clf.predict(detector.normalise(text)).risk_probability
-            rows.append((label != NONE_LABEL, bool(hits), softened, p))
-    pos = sum(r[0] for r in rows)
-    neg = len(rows) - pos
-    pat_recall = sum(r[0] and r[1] for r in rows) / pos
-    pat_fpr = sum((not r[0]) and r[1] for r in rows) / neg
-    print(f"{folds}-fold cross-validation on training examples ({pos} risk, {neg} not):")
-    print(f"  patterns only: recall {pat_recall:.3f}, false-positive rate {pat_fpr:.3f}")
-    figurative = detector.book.classifier.figurative_threshold
-    for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
-        flagged = [r[1] or r[3] >= (figurative if r[2] else threshold) for r in rows]
-        recall = sum(f and r[0] for f, r in zip(flagged, rows, strict=True)) / pos
-        fpr = sum(f and not r[0] for f, r in zip(flagged, rows, strict=True)) / neg
-        print(f"  patterns + classifier at {threshold:.1f}: recall {recall:.3f}, false-positive rate {fpr:.3f}")
+    writers = sorted({e.source for e in examples if e.source != "original"})
+    base = SafeguardingDetector()
+    everyday = ordinary_messages(nlu_examples(), base)
+    assessed: list[tuple[Item, Assessment]] = []
+    for group in (writers[i::GROUPS] for i in range(GROUPS)):
+        started = time.perf_counter()
+        held = [e for e in examples if e.source in group]
+        held_texts = {e.text.strip().lower() for e in held}
+        train = [e for e in examples if e.source not in group]
+        base.classifier = RiskClassifier.train(
+            train, preprocess=base.normalise, everyday=[t for t in everyday if t.strip().lower() not in held_texts]
+        )
+        for e in held:
+            category = None if e.label == "none" else e.label
+            assessed.append((Item(e.text, category, e.strength), base.assess(e.text)))
+        seconds = time.perf_counter() - started
+        print(f"  without {', '.join(group)}: trained and assessed {len(held)} in {seconds:.0f} s")
+    current = base.book.classifier
+    pairs = [(item, Outcome.from_parse(base.decide(a).as_dict())) for item, a in assessed]
+    print(format_score("writers left out, current bands", score(pairs), details=not brief))
+    print("\n  alert  concern  harm-floor   seen   alert-recall  ordinary-alert  ordinary-concern")
+    for alert in (0.85, 0.9, 0.95):
+        for concern in (0.5, 0.55, 0.6, 0.65, 0.7):
+            for floor in (0.03, 0.1):
+                settings = replace(current, threshold=alert, concern_threshold=concern, harm_floor=floor)
+                result = score([(i, Outcome.from_parse(base.decide(a, settings).as_dict())) for i, a in assessed])
+                print(
+                    f"  {alert:5.2f}  {concern:7.2f}  {floor:10.2f}  {result.seen():5.3f}  "
+                    f"{result.alerted():12.3f}  {result.ordinary_rate('risk'):14.3f}  "
+                    f"{result.ordinary_rate('concern'):16.3f}"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev-set", type=Path, default=DEFAULT_DEV_SET)
+    parser.add_argument("--set", dest="sets", type=Path, action="append", help="a labelled set (repeatable)")
+    parser.add_argument("--url", help="score through POST /model/parse of this Rasa server")
+    parser.add_argument("--token", help="Rasa's auth token, if it needs one")
+    parser.add_argument("--lowo", action="store_true", help="leave one writer out (chooses the bands)")
     parser.add_argument("--no-classifier", action="store_true", help="patterns only")
-    parser.add_argument("--cv", action="store_true", help="also cross-validate on the training examples")
+    parser.add_argument("--train", action="store_true", help="train the classifier here instead of loading the model's")
+    parser.add_argument("--brief", action="store_true", help="figures only, no lists of messages")
     args = parser.parse_args(argv)
-    detector = SafeguardingDetector()
-    if args.cv:
-        cross_validate(detector)
-    items = load_dev_set(args.dev_set)
-    if not args.no_classifier:
-        started = time.perf_counter()
-        # As in `rasa train`: everyday NLU messages are extra negatives (minus any text of the set under test).
-        negatives = ordinary_messages(nlu_examples(), detector, exclude=[str(i["text"]) for i in items])
-        detector.train_classifier(extra_negatives=negatives)
-        print(f"classifier trained in {time.perf_counter() - started:.1f} s ({len(negatives)} everyday messages)")
+    if args.lowo:
+        leave_one_writer_out(args.brief)
+        return 0
+    sets = args.sets or default_sets()
+    loaded = {path: load_items(path) for path in sets}
+    if args.url:
+        for path, items in loaded.items():
+            print(format_score(str(path), score(run_remote(args.url, args.token, items)), details=not args.brief))
+        return 0
+    measured = [item.text for items in loaded.values() for item in items]
+    started = time.perf_counter()
+    if args.no_classifier:
+        detector = SafeguardingDetector()
+    elif args.train or not MODEL.exists():
+        detector = trained_detector(exclude=measured)
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            detector = SafeguardingDetector(classifier=load_from_rasa_model(MODEL, Path(scratch)))
+    print(f"detector ready in {time.perf_counter() - started:.1f} s")
     detector.detect("warm up")
-    print_report(evaluate(detector, items), len(items))
+    all_timings: list[float] = []
+    for path, items in loaded.items():
+        pairs, timings = run_local(detector, items)
+        all_timings += timings
+        print(format_score(str(path), score(pairs), details=not args.brief))
+    lat = sorted(all_timings)
+    p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+    print(f"\nlatency per message: median {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms")
     return 0
 
 

@@ -1,18 +1,27 @@
 """Rasa 3.6 NLU component: run the safeguarding detector on every message.
 
-Sits last in the NLU pipeline (after DIETClassifier and FallbackClassifier) and
-adds a top-level `safeguarding` object to every parse result:
-{"risk": bool, "category": str|null, "severity": str|null, "matched": [str]}.
+Sits last in the NLU pipeline (after the intent classifier and FallbackClassifier)
+and adds a top-level `safeguarding` object to every parse result:
+{"risk": bool, "level": "risk"|"concern"|"none", "category": str|null,
+ "severity": str|null, "matched": [str]}.
 The dialogue reads tracker.latest_message["safeguarding"].
 
-Training builds the classifier from training_examples.yml (not from the NLU
+Rasa hands NLU components the conversation's tracker when they ask for it (a
+`tracker` argument to `process`), so in a conversation each message is weighed
+with the earlier ones (context.py). `POST /model/parse` has no conversation: there
+the message is read on its own.
+
+Training builds the classifier from bot/safeguarding/training/ (not from the NLU
 data) and persists it with skops in Rasa's model storage; loading restores it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -20,29 +29,38 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.safeguarding.classifier import DEFAULT_EXAMPLES_PATH, RiskClassifier
-from bot.safeguarding.conversation import ordinary_messages
-from bot.safeguarding.detector import NO_RISK, Detection, SafeguardingDetector
+from bot.safeguarding.classifier import DEFAULT_TRAINING_DIR, RiskClassifier
+from bot.safeguarding.context import WINDOW, in_context
+from bot.safeguarding.conversation import measured_texts, ordinary_messages
+from bot.safeguarding.detector import NO_RISK, RISK, Detection, SafeguardingDetector
 from bot.safeguarding.normalise import DEFAULT_RULES_PATH
 from bot.safeguarding.rules import DEFAULT_PATTERNS_PATH
 
 logger = logging.getLogger(__name__)
 
 SAFEGUARDING = "safeguarding"
-_MODEL_FILE = "safeguarding_classifier.skops"
-_REPO_ROOT = DEFAULT_EXAMPLES_PATH.parents[2]
-_UNCHECKED = Detection(risk=True, category="unsafe_general", severity="high", matched=["detector_error"])
+_INTENTS_FILE = "intents.json"
+_REPO_ROOT = DEFAULT_TRAINING_DIR.parents[2]
+_UNCHECKED = Detection(RISK, category="unsafe_general", severity="high", matched=["detector_error"])
+# A button's payload: "/intent" or "/intent{...}". Only the bot's own intents skip the detector,
+# so "/ he hits me every night" is read like any other message.
+_PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?\s*$", re.DOTALL)
+_CACHE_SIZE = 4096
 
 
 def _data_fingerprint() -> str:
-    """Hash of the default data files. Part of the default config, so Rasa's
-    training cache retrains this component when the examples or patterns change."""
+    """Hash of the default data files and this package's code. Part of the default config,
+    so Rasa's training cache retrains this component when the examples, patterns or models change."""
     digest = hashlib.sha256()
-    for path in (DEFAULT_EXAMPLES_PATH, DEFAULT_PATTERNS_PATH, DEFAULT_RULES_PATH):
+    code = sorted(DEFAULT_PATTERNS_PATH.parent.glob("*.py"))
+    for path in (*sorted(DEFAULT_TRAINING_DIR.glob("*.yml")), DEFAULT_PATTERNS_PATH, DEFAULT_RULES_PATH, *code):
+        digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()
 
@@ -62,16 +80,18 @@ class SafeguardingComponent(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "training_examples": "bot/safeguarding/training_examples.yml",
+            "training": "bot/safeguarding/training",
             "patterns": str(DEFAULT_PATTERNS_PATH),
             "normalise": str(DEFAULT_RULES_PATH),
             "spacy_model": ".build/spacy_en",
+            # The fine-tuned sentence encoder beside the TF-IDF model (minutes to train; tests may skip it).
+            "encoder": True,
             "data_fingerprint": _data_fingerprint(),
         }
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["spacy", "sklearn", "skops"]
+        return ["spacy", "sklearn", "skops", "torch", "tokenizers", "safetensors"]
 
     def __init__(
         self,
@@ -79,16 +99,20 @@ class SafeguardingComponent(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         classifier: RiskClassifier | None = None,
+        intents: frozenset[str] = frozenset(),
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
+        self.intents = intents
         self.detector = SafeguardingDetector(
             spacy_path=_resolve(self.config["spacy_model"]),
             patterns_path=_resolve(self.config["patterns"]),
             normalise_path=_resolve(self.config["normalise"]),
             classifier=classifier,
         )
+        # Earlier messages of a conversation are read again with each new one: remembered here.
+        self._seen: OrderedDict[str, Detection] = OrderedDict()
 
     @classmethod
     def create(
@@ -104,16 +128,20 @@ class SafeguardingComponent(GraphComponent):
         """Train from the safeguarding examples file, with the children's everyday
         messages from the NLU data as extra examples of what is not a risk."""
         pairs = [(m.get(INTENT), m.get(TEXT)) for m in training_data.intent_examples]
-        negatives = ordinary_messages(pairs, self.detector)
-        self.detector.train_classifier(_resolve(self.config["training_examples"]), extra_negatives=negatives)
+        # Never a sentence of the sets the tests measure, so they stay a fair test of this model.
+        negatives = ordinary_messages(pairs, self.detector, exclude=measured_texts())
+        self.detector.train_classifier(
+            _resolve(self.config["training"]), extra_negatives=negatives, use_encoder=bool(self.config["encoder"])
+        )
+        self.intents = frozenset(str(i) for i in training_data.intents)
         self.persist()
         return self._resource
 
     def persist(self) -> None:
-        if self.detector.classifier is None:
-            return
         with self._model_storage.write_to(self._resource) as model_dir:
-            self.detector.classifier.save(model_dir / _MODEL_FILE)
+            (model_dir / _INTENTS_FILE).write_text(json.dumps(sorted(self.intents)))
+            if self.detector.classifier is not None:
+                self.detector.classifier.save(model_dir)
 
     @classmethod
     def load(
@@ -125,29 +153,66 @@ class SafeguardingComponent(GraphComponent):
         **kwargs: Any,
     ) -> SafeguardingComponent:
         classifier = None
+        intents: frozenset[str] = frozenset()
         try:
             with model_storage.read_from(resource) as model_dir:
-                classifier = RiskClassifier.load(model_dir / _MODEL_FILE)
-        except ValueError:
+                if (model_dir / _INTENTS_FILE).exists():
+                    intents = frozenset(json.loads((model_dir / _INTENTS_FILE).read_text()))
+                classifier = RiskClassifier.load(model_dir)
+        except (ValueError, FileNotFoundError):
             # No trained classifier in this model: the patterns still run.
             logger.warning("Safeguarding classifier not found in the model; using patterns only.")
-        return cls(config, model_storage, resource, classifier=classifier)
+        return cls(config, model_storage, resource, classifier=classifier, intents=intents)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: list[Message]) -> list[Message]:
+    def process(self, messages: list[Message], tracker: DialogueStateTracker) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.lstrip().startswith("/"):
-                # An intent payload from a button (e.g. /feel_unsafe): the dialogue handles it.
-                detection = NO_RISK
-            else:
-                try:
-                    detection = self.detector.detect(text)
-                except Exception:  # a detector bug must never stop the bot answering
-                    logger.exception("Safeguarding detector failed; flagging the message for a person.")
-                    # Fail safe: a person reads a message we could not check.
-                    detection = _UNCHECKED
+            try:
+                detection = self._detect_in_conversation(text, tracker)
+            except Exception:  # a detector bug must never stop the bot answering
+                logger.exception("Safeguarding detector failed; flagging the message for a person.")
+                # Fail safe: a person reads a message we could not check.
+                detection = _UNCHECKED
             message.set(SAFEGUARDING, detection.as_dict(), add_to_output=True)
         return messages
+
+    def is_payload(self, text: str) -> bool:
+        """A button the bot itself offered (e.g. /feel_unsafe): the dialogue handles it."""
+        match = _PAYLOAD.match(text.strip())
+        return bool(match) and match.group(1) in self.intents
+
+    def _detect_in_conversation(self, text: str, tracker: DialogueStateTracker) -> Detection:
+        if self.is_payload(text):
+            return NO_RISK
+        current = self._detect(text)
+        earlier = self._earlier_messages(tracker)
+        if not earlier:
+            return current
+        return in_context(
+            current,
+            [self._detect(t) for t in earlier],
+            read_together=lambda: self.detector.detect(f"{earlier[-1]} {text}"),
+        )
+
+    def _detect(self, text: str) -> Detection:
+        cached = self._seen.get(text)
+        if cached is None:
+            cached = self._seen[text] = self.detector.detect(text)
+            if len(self._seen) > _CACHE_SIZE:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(text)
+        return cached
+
+    def _earlier_messages(self, tracker: DialogueStateTracker) -> list[str]:
+        """What the child typed earlier in this conversation (since it last started), newest last."""
+        texts: list[str] = []
+        for event in tracker.events:
+            if isinstance(event, (SessionStarted, Restarted)):
+                texts = []
+            elif isinstance(event, UserUttered) and event.text and not self.is_payload(event.text):
+                texts.append(event.text)
+        return texts[-WINDOW:]

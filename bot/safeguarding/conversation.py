@@ -15,10 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.safeguarding.classifier import DEFAULT_EXAMPLES_PATH
+from bot.safeguarding.classifier import DEFAULT_TRAINING_DIR
 from bot.safeguarding.detector import SafeguardingDetector
 
-NLU_DIR = DEFAULT_EXAMPLES_PATH.parents[2] / "data" / "nlu"
+NLU_DIR = DEFAULT_TRAINING_DIR.parents[2] / "data" / "nlu"
+# The labelled sets the tests and evaluations measure: never trained on.
+MEASURED_DIR = DEFAULT_TRAINING_DIR.parents[2] / "tests" / "bot" / "safeguarding"
 SAFETY_INTENTS = frozenset({"feel_unsafe"})
 _ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]+\)|\{[^}]+\})")
 
@@ -35,6 +37,15 @@ def nlu_examples(directory: Path = NLU_DIR) -> list[tuple[str, str]]:
                 if line.startswith("- "):
                     pairs.append((item["intent"], _ANNOTATION.sub(r"\1", line[2:]).strip()))
     return pairs
+
+
+def measured_texts(directory: Path = MEASURED_DIR) -> list[str]:
+    """Every message of the labelled sets (dev, regression, fresh batches, held back)."""
+    texts: list[str] = []
+    for path in sorted(directory.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        texts += [str(item["text"]) for item in data.get("items") or [] if isinstance(item, dict) and "text" in item]
+    return texts
 
 
 def ordinary_messages(

@@ -1,9 +1,16 @@
 """Safeguarding detector: does this message disclose a risk, and of what kind?
 
 Pure Python + spaCy (no Rasa), so it can be tested and evaluated on its own.
-Patterns (patterns.yml) find what a safeguarding lead can name; a small trained
-classifier (classifier.py) backs them up for the wordings nobody listed.
-Recall comes first: when in doubt, the patterns decide towards risk.
+Patterns (patterns.yml) find what a safeguarding lead can name; a trained
+classifier (classifier.py) reads the whole message and each of its sentences
+for the wordings nobody listed. Together they give one of three levels:
+
+- risk: a live alert, staff told at once;
+- concern: unsure; the bot checks in gently and a person reviews it within a working day;
+- none (possibly `weak`: a faint signal that counts only with others in the
+  conversation, see context.py).
+
+Recall comes first: a pattern the classifier does not back is still a concern.
 """
 
 from __future__ import annotations
@@ -18,25 +25,44 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from bot import spacy_pipeline
-from bot.safeguarding.classifier import DEFAULT_EXAMPLES_PATH, RiskClassifier, load_examples
+from bot.safeguarding.classifier import DEFAULT_TRAINING_DIR, Prediction, RiskClassifier, load_examples
 from bot.safeguarding.normalise import DEFAULT_RULES_PATH, Normaliser, NormaliseRules
-from bot.safeguarding.rules import DEFAULT_PATTERNS_PATH, SEVERITY_RANK, Rule, RuleBook
+from bot.safeguarding.rules import DEFAULT_PATTERNS_PATH, SEVERITY_RANK, ClassifierSettings, Frame, Rule, RuleBook
+from bot.safeguarding.segments import segments
 
 _SENTENCE_END = {".", "!", "?", ";", "\n"}
+RISK, CONCERN, NONE = "risk", "concern", "none"
+LEVEL_RANK = {NONE: 0, CONCERN: 1, RISK: 2}
+CONCERN_SEVERITY = "medium"
 
 
 @dataclass(frozen=True)
 class Detection:
-    risk: bool
+    level: str = NONE
     category: str | None = None
     severity: str | None = None
     matched: list[str] = field(default_factory=list)
+    # Not part of the NLU output: used to weigh messages together (context.py) and by tools.
+    probability: float = 0.0
+    weak: bool = False
+    leaning: str | None = None  # the category a weak signal points to
+
+    @property
+    def risk(self) -> bool:
+        """Only a live alert is a risk; a concern is reviewed by a person instead."""
+        return self.level == RISK
 
     def as_dict(self) -> dict[str, Any]:
-        return {"risk": self.risk, "category": self.category, "severity": self.severity, "matched": list(self.matched)}
+        return {
+            "risk": self.risk,
+            "level": self.level,
+            "category": self.category,
+            "severity": self.severity,
+            "matched": list(self.matched),
+        }
 
 
-NO_RISK = Detection(risk=False)
+NO_RISK = Detection()
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,15 @@ class _Hit:
     category: str  # may differ from rule.category when staff did it
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Assessment:
+    doc: Doc
+    hits: list[_Hit]
+    softened: bool  # a negation, figurative exception or reassurance fired
+    prediction: Prediction | None  # the classifier on the whole message
+    sentence: Prediction | None = None  # its most worried reading of any one sentence of a longer message
 
 
 class SafeguardingDetector:
@@ -75,6 +110,13 @@ class SafeguardingDetector:
         self._reassurance = Matcher(self.nlp.vocab)
         if self.book.reassurance:
             self._reassurance.add("reassurance", self.book.reassurance)
+        self._frames = Matcher(self.nlp.vocab)
+        self._frame_rules = {f"frame/{frame.id}": frame for frame in self.book.frames}
+        for key, frame in self._frame_rules.items():
+            self._frames.add(key, [frame.pattern])
+        self._danger = Matcher(self.nlp.vocab)
+        if self.book.danger_words:
+            self._danger.add("danger", self.book.danger_words)
         self._immediacy = Matcher(self.nlp.vocab)
         self._immediacy_categories: dict[str, frozenset[str]] = {}
         for imm in self.book.immediacy:
@@ -82,32 +124,76 @@ class SafeguardingDetector:
             self._immediacy_categories[f"immediacy/{imm.id}"] = imm.categories
 
     def train_classifier(
-        self, examples_path: Path = DEFAULT_EXAMPLES_PATH, extra_negatives: Sequence[str] = ()
+        self, training_dir: Path = DEFAULT_TRAINING_DIR, extra_negatives: Sequence[str] = (), use_encoder: bool = True
     ) -> RiskClassifier:
-        """Train the classifier from the examples file (plus everyday messages known
+        """Train the classifier from the training folder (plus everyday messages known
         not to be disclosures) and use it from now on."""
         self.classifier = RiskClassifier.train(
-            load_examples(examples_path), preprocess=self.normalise, everyday=extra_negatives
+            load_examples(training_dir), preprocess=self.normalise, everyday=extra_negatives, use_encoder=use_encoder
         )
         return self.classifier
 
     def detect(self, text: str) -> Detection:
         if not text or not text.strip():
             return NO_RISK
+        return self.decide(self.assess(text))
+
+    def assess(self, text: str) -> Assessment:
+        """Everything the decision rests on, before any threshold is applied."""
         doc = self._parse(text)
-        words = {t.lower_ for t in doc}
-        hits, softened = self._pattern_hits(doc, words)
+        hits, softened = self._pattern_hits(doc, {t.lower_ for t in doc})
+        return Assessment(doc, hits, softened, *self._classify(doc.text))
+
+    def decide(self, assessment: Assessment, settings: ClassifierSettings | None = None) -> Detection:
+        """Patterns and classifier together give the level (see the module docstring).
+        `settings` other than the rule book's are for choosing thresholds (scripts/eval_safeguarding.py)."""
+        settings = settings or self.book.classifier
+        doc, hits, softened, prediction = assessment.doc, assessment.hits, assessment.softened, assessment.prediction
+        # With no trained classifier, the patterns decide alone: every harm pattern is an alert.
+        p = prediction.risk_probability if prediction else 1.0  # a disclosure at all: a person should see it
+        q = prediction.alert_probability if prediction else 1.0  # said plainly, not as a hint: an alert
         matched = [h.rule.key for h in hits]
-        if hits:
-            best = max(hits, key=lambda h: (SEVERITY_RANK[h.rule.severity], -self._priority[h.category]))
-            category, severity = best.category, best.rule.severity
-        else:
-            category, severity = self._classify(doc.text, softened, matched)
-            if category is None:
-                return NO_RISK
-            category = self._staff_category(doc, category, 0, len(doc))
-        severity, urgent = self._escalate(doc, category, severity)
-        return Detection(risk=True, category=category, severity=severity, matched=matched + urgent)
+        if prediction is not None and p >= settings.weak_threshold:
+            matched.append(f"classifier/{prediction.category}:{p:.2f}")
+        alert_at = settings.figurative_threshold if softened else settings.threshold
+        danger = bool(self._danger(doc))
+        certain = [h for h in hits if h.rule.certain or (h.rule.severity == "immediate" and danger)]
+        harm = [h for h in hits if h.rule.severity != "medium"]
+        if certain or (harm and p >= settings.confirm_threshold):
+            best = self._best(certain or harm)
+            severity, urgent = self._escalate(doc, best.category, best.rule.severity)
+            return Detection(RISK, best.category, severity, matched + urgent, p)
+        if hits and q >= alert_at:
+            best = self._best(hits)
+            severity, urgent = self._escalate(doc, best.category, settings.severity)
+            return Detection(RISK, best.category, severity, matched + urgent, p)
+        # Harm the classifier doubts, or a named cue (a hint, secrecy, an injury nobody explains):
+        # a person checks, unless the classifier is all but sure it is ordinary talk.
+        cues = [h for h in hits if h.rule.severity == "medium"]
+        if (harm and p >= settings.harm_floor) or (cues and p >= settings.cue_floor):
+            return Detection(CONCERN, self._best(hits).category, CONCERN_SEVERITY, matched, p)
+        if prediction is None or prediction.category is None:
+            return Detection(NONE, weak=bool(hits), leaning=self._best(hits).category if hits else None)
+        category = self._staff_category(doc, prediction.category, 0, len(doc))
+        if q >= alert_at:
+            severity, urgent = self._escalate(doc, category, settings.severity)
+            return Detection(RISK, category, severity, matched + urgent, p)
+        concern_at = settings.figurative_concern_threshold if softened else settings.concern_threshold
+        if p >= concern_at:
+            return Detection(CONCERN, category, CONCERN_SEVERITY, matched, p)
+        sentence = assessment.sentence
+        if sentence is not None and not softened and sentence.risk_probability >= settings.sentence_threshold:
+            # One sentence says it plainly, though the message around it is ordinary: a person checks.
+            reading = f"classifier_sentence/{sentence.category}:{sentence.risk_probability:.2f}"
+            category = self._staff_category(doc, sentence.category or category, 0, len(doc))
+            return Detection(CONCERN, category, CONCERN_SEVERITY, [*matched, reading], p)
+        # A pattern the classifier overruled still counts as a faint signal in the conversation.
+        weak = p >= settings.weak_threshold or bool(hits)
+        leaning = self._best(hits).category if hits else category
+        return Detection(NONE, probability=p, weak=weak, leaning=leaning)
+
+    def _best(self, hits: list[_Hit]) -> _Hit:
+        return max(hits, key=lambda h: (SEVERITY_RANK[h.rule.severity], -self._priority[h.category]))
 
     def pattern_matches(self, text: str) -> tuple[list[str], bool]:
         """The pattern keys that count for this text, and whether a negation,
@@ -137,6 +223,7 @@ class SafeguardingDetector:
             if laughing or not needs_laugh
         ]
         softened = bool(exceptions) or bool(self._reassurance(doc))
+        frames = [(self._frame_rules[doc.vocab.strings[k]], s) for k, s, _ in self._frames(doc)]
         hits: dict[str, _Hit] = {}
         for key_id, start, end in self._matcher(doc):
             rule = self._rules[doc.vocab.strings[key_id]]
@@ -146,6 +233,9 @@ class SafeguardingDetector:
                 continue
             if rule.negatable and self._negated(doc, start):
                 softened = True
+                continue
+            if self._framed(doc, frames, rule.category, start, end):
+                softened = True  # a film's plot, a match, a surprise: the classifier judges it, strictly
                 continue
             if rule.requires_staff and not self._staff_in(doc, start, end):
                 continue
@@ -157,6 +247,8 @@ class SafeguardingDetector:
 
     def _conditions_hold(self, rule: Rule, doc: Doc, words: set[str], start: int, end: int) -> bool:
         if rule.requires_any and not (rule.requires_any & words):
+            return False
+        if rule.requires_also and not (rule.requires_also & words):
             return False
         before = [t.lower_ for t in doc[max(0, start - 3) : start]]
         for phrase in rule.not_preceded_by:
@@ -178,6 +270,17 @@ class SafeguardingDetector:
             if not any(n is not None and n >= rule.number_at_least for n in numbers):
                 return False
         return True
+
+    @staticmethod
+    def _framed(doc: Doc, frames: list[tuple[Frame, int]], category: str, start: int, end: int) -> bool:
+        """A frame word of this category in the same sentence as the match (or anywhere, for a whole-message one)."""
+        if not frames:
+            return False
+        lo, hi = _sentence_bounds(doc, start, end)
+        return any(
+            (frame.whole_message or lo <= at < hi) and (frame.categories is None or category in frame.categories)
+            for frame, at in frames
+        )
 
     def _negated(self, doc: Doc, start: int) -> bool:
         neg = self.book.negation
@@ -217,18 +320,18 @@ class SafeguardingDetector:
 
     # -- classifier and severity ----------------------------------------------------------------
 
-    def _classify(self, text: str, softened: bool, matched: list[str]) -> tuple[str | None, str | None]:
+    def _classify(self, text: str) -> tuple[Prediction | None, Prediction | None]:
+        """The classifier on the whole message, and its most worried reading of any one sentence
+        (so a disclosure in the middle of a long complaint is not diluted), in one batch."""
         if self.classifier is None:
             return None, None
-        settings = self.book.classifier
-        threshold = settings.figurative_threshold if softened else settings.threshold
-        prediction = self.classifier.predict(text, min_probability=threshold)
-        if prediction.risk_probability < threshold or prediction.category is None:
-            return None, None
-        matched.append(f"classifier/{prediction.category}:{prediction.risk_probability:.2f}")
-        return prediction.category, settings.severity
+        whole, *parts = self.classifier.predict_many([text, *segments(text)])
+        return whole, max(parts, key=lambda p: p.risk_probability, default=None)
 
     def _escalate(self, doc: Doc, category: str, severity: str) -> tuple[str, list[str]]:
+        """`immediate` sends people running: only with a word of acute danger in the message."""
+        if not self._danger(doc):
+            return ("high" if severity == "immediate" else severity), []
         if severity == "immediate":
             return severity, []
         for key_id, _, _ in self._immediacy(doc):

@@ -25,6 +25,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 @dataclass(frozen=True)
 class NormaliseRules:
     words: dict[str, str] = field(default_factory=dict)
+    emoji: dict[str, str] = field(default_factory=dict)
     phrases: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     lemma_fixes: dict[str, str] = field(default_factory=dict)  # used by the detector after spaCy
 
@@ -34,7 +35,8 @@ class NormaliseRules:
         words = {str(k).lower(): str(v) for k, v in (data.get("words") or {}).items()}
         phrases = [(re.compile(p), r) for p, r in (data.get("phrases") or [])]
         fixes = {str(k): str(v) for k, v in (data.get("lemma_fixes") or {}).items()}
-        return cls(words=words, phrases=phrases, lemma_fixes=fixes)
+        emoji = {str(k): str(v) for k, v in (data.get("emoji") or {}).items()}
+        return cls(words=words, emoji=emoji, phrases=phrases, lemma_fixes=fixes)
 
 
 class Normaliser:
@@ -45,9 +47,14 @@ class Normaliser:
     def __init__(self, rules: NormaliseRules | None = None, known: Container[str] | None = None) -> None:
         self.rules = rules or NormaliseRules.from_yaml()
         self._known: Callable[[str], bool] = (lambda w: w in known) if known is not None else (lambda w: False)
+        # Longest first, and any variation selector after the picture goes with it.
+        symbols = sorted(self.rules.emoji, key=len, reverse=True)
+        self._emoji_pattern = re.compile("(" + "|".join(map(re.escape, symbols)) + ")\ufe0f?" if symbols else "(?!)")
 
     def __call__(self, text: str) -> str:
         text = text.translate(_QUOTES).lower()
+        if self.rules.emoji:
+            text = self._emoji_pattern.sub(lambda m: f" {self.rules.emoji[m.group(1)]} ", text)
         text = _WORD.sub(lambda m: self._word(m.group(0)), text)
         for pattern, replacement in self.rules.phrases:
             text = pattern.sub(replacement, text)

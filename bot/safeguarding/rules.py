@@ -68,12 +68,15 @@ class Rule:
     negatable: bool = True
     requires_staff: bool = False
     requires_any: frozenset[str] = frozenset()
+    requires_also: frozenset[str] = frozenset()  # and one of these too
     not_followed_by: tuple[tuple[str, ...], ...] = ()
     not_preceded_by: tuple[tuple[str, ...], ...] = ()
     at_end: bool = False
     alone: bool = False  # the match must be the whole message (bar punctuation)
     at_end_or_followed_by: frozenset[str] | None = None
     number_at_least: float | None = None
+    # An alert without the classifier's agreement: the words cannot mean anything else.
+    certain: bool = False
 
     @property
     def key(self) -> str:
@@ -86,6 +89,16 @@ class FigurativeException:
     pattern: list[dict[str, Any]]
     categories: frozenset[str] | None = None
     laughing: bool = False  # only counts when the message is laughing (lol, haha, an emoji)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Words that put a sentence in a story, a game, a sport or a celebration."""
+
+    id: str
+    pattern: list[dict[str, Any]]
+    categories: frozenset[str] | None = None  # None: every category
+    whole_message: bool = False  # the frame covers every sentence, not only its own
 
 
 @dataclass(frozen=True)
@@ -114,8 +127,17 @@ class StaffRule:
 
 @dataclass(frozen=True)
 class ClassifierSettings:
-    threshold: float = 0.5
-    figurative_threshold: float = 0.85
+    """Calibrated probability bands (see classifier.py)."""
+
+    threshold: float = 0.5  # alone, at or above: an alert
+    concern_threshold: float = 0.3  # alone, at or above: a concern
+    weak_threshold: float = 0.15  # a faint signal: counts only with others in the conversation
+    confirm_threshold: float = 0.1  # a harm pattern is an alert from here, a concern below
+    harm_floor: float = 0.0  # below it, the classifier overrules a harm pattern (a faint signal only)
+    cue_floor: float = 0.0  # below it, the classifier overrules a cue pattern (a faint signal only)
+    figurative_threshold: float = 0.85  # for an alert when a negation or exception fired
+    figurative_concern_threshold: float = 0.85  # for a concern when a negation or exception fired
+    sentence_threshold: float = 0.95  # one sentence of a longer message this sure: a concern
     severity: str = "high"
 
 
@@ -130,6 +152,9 @@ class RuleBook:
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     laughter: frozenset[str] = frozenset()
     reassurance: list[list[dict[str, Any]]] = field(default_factory=list)
+    # An `immediate` severity needs one of these words of acute danger in the message.
+    danger_words: list[list[dict[str, Any]]] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
 
     @property
     def categories(self) -> list[str]:
@@ -168,18 +193,45 @@ class RuleBook:
             max_distance=int(st.get("max_distance", 12)),
         )
         clf = data.get("classifier") or {}
+        defaults = ClassifierSettings()
         settings = ClassifierSettings(
-            threshold=float(clf.get("threshold", 0.5)),
-            figurative_threshold=float(clf.get("figurative_threshold", 0.85)),
-            severity=str(clf.get("severity", "high")),
+            **{name: float(clf.get(name, getattr(defaults, name))) for name in _THRESHOLDS},
+            severity=str(clf.get("severity", defaults.severity)),
         )
+        if not settings.weak_threshold <= settings.concern_threshold <= settings.threshold:
+            raise ValueError("classifier thresholds must rise: weak <= concern <= threshold")
         priority = list(data["category_priority"])
         unknown = {r.category for r in rules} - set(priority)
         if unknown:
             raise ValueError(f"categories missing from category_priority: {sorted(unknown)}")
         laughter = _words(data.get("laughter"))
         reassurance = [clean_pattern(p) for p in data.get("reassurance") or []]
-        return cls(rules, exceptions, immediacy, negation, staff, priority, settings, laughter, reassurance)
+        danger = [clean_pattern(p) for p in data.get("danger_words") or []]
+        frames = [
+            Frame(
+                id=f["id"],
+                pattern=clean_pattern(f["pattern"]),
+                categories=frozenset(f["categories"]) if f.get("categories") else None,
+                whole_message=bool(f.get("whole_message", False)),
+            )
+            for f in data.get("frames") or []
+        ]
+        return cls(
+            rules, exceptions, immediacy, negation, staff, priority, settings, laughter, reassurance, danger, frames
+        )
+
+
+_THRESHOLDS = (
+    "threshold",
+    "concern_threshold",
+    "weak_threshold",
+    "confirm_threshold",
+    "harm_floor",
+    "cue_floor",
+    "figurative_threshold",
+    "figurative_concern_threshold",
+    "sentence_threshold",
+)
 
 
 def _words(values: list[Any] | None) -> frozenset[str]:
@@ -200,10 +252,12 @@ def _rule(category: str, spec: dict[str, Any]) -> Rule:
         negatable=bool(spec.get("negatable", True)),
         requires_staff=bool(spec.get("requires_staff", False)),
         requires_any=_words(spec.get("requires_any")),
+        requires_also=_words(spec.get("requires_also")),
         not_followed_by=_phrases(spec.get("not_followed_by")),
         not_preceded_by=_phrases(spec.get("not_preceded_by")),
         at_end=bool(spec.get("at_end", False)),
         alone=bool(spec.get("alone", False)),
         at_end_or_followed_by=_words(end_or) if end_or is not None else None,
         number_at_least=spec.get("number_at_least"),
+        certain=bool(spec.get("certain", False)),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -10,68 +11,117 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.validation import validate
+from rasa.shared.core.events import Restarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.data import TrainingType
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.safeguarding.component import SafeguardingComponent
+from tests.bot.safeguarding.conftest import MODEL
+
+COMPONENT = "train_bot.safeguarding.component.SafeguardingComponent"
+
+CONTEXT = ExecutionContext(GraphSchema({}), node_name="safeguarding")
+EMPTY = DialogueStateTracker.from_events("parse", [])
+QUIET = {"risk": False, "level": "none", "category": None, "severity": None, "matched": []}
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalModelStorage, Resource]:
+def quick(tmp_path_factory: pytest.TempPathFactory) -> SafeguardingComponent:
+    """Trained here with the TF-IDF model only (seconds), saved and loaded again as Rasa does."""
     storage = LocalModelStorage(tmp_path_factory.mktemp("model_storage"))
     resource = Resource("safeguarding")
-    context = ExecutionContext(GraphSchema({}), node_name="safeguarding")
-    component = SafeguardingComponent.create({**SafeguardingComponent.get_default_config()}, storage, resource, context)
-    assert component.train(TrainingData()) == resource
-    return storage, resource
+    config = {**SafeguardingComponent.get_default_config(), "encoder": False}
+    component = SafeguardingComponent.create(config, storage, resource, CONTEXT)
+    nlu = TrainingData([Message.build(text="I don't feel safe", intent="feel_unsafe")])
+    assert component.train(nlu) == resource
+    return SafeguardingComponent.load(config, storage, resource, CONTEXT)
 
 
 @pytest.fixture(scope="module")
-def loaded(trained: tuple[LocalModelStorage, Resource]) -> SafeguardingComponent:
-    storage, resource = trained
-    context = ExecutionContext(GraphSchema({}), node_name="safeguarding")
-    return SafeguardingComponent.load(SafeguardingComponent.get_default_config(), storage, resource, context)
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> SafeguardingComponent:
+    """The component inside models/current.tar.gz, loaded the way the Rasa server loads it."""
+    folder = tmp_path_factory.mktemp("shipped")
+    with tarfile.open(MODEL) as archive:
+        members = [m for m in archive.getmembers() if m.name.lstrip("/").startswith(f"components/{COMPONENT}")]
+        archive.extractall(folder, members=members, filter="data")
+    (name,) = {p.name for p in (folder / "components").iterdir()}
+    storage = LocalModelStorage(folder / "components")
+    return SafeguardingComponent.load(SafeguardingComponent.get_default_config(), storage, Resource(name), CONTEXT)
 
 
-def _output(component: SafeguardingComponent, text: str) -> dict:
-    [message] = component.process([Message.build(text=text)])
+def _output(component: SafeguardingComponent, text: str, tracker: DialogueStateTracker = EMPTY) -> dict:
+    [message] = component.process([Message.build(text=text)], tracker)
     return message.as_dict(only_output_properties=True)["safeguarding"]
 
 
-def test_loaded_component_has_the_trained_classifier(loaded: SafeguardingComponent) -> None:
-    assert loaded.detector.classifier is not None
+def _conversation(*texts: str) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("child", [UserUttered(t) for t in texts])
 
 
-def test_disclosure_sets_a_risk_output_property(loaded: SafeguardingComponent) -> None:
-    output = _output(loaded, "my step dad hits me when mum is out")
-    assert output["risk"] is True
-    assert output["category"] == "physical_abuse"
+def test_a_loaded_component_has_its_classifier_and_knows_the_bots_intents(quick: SafeguardingComponent) -> None:
+    assert quick.detector.classifier is not None
+    assert "feel_unsafe" in quick.intents
+
+
+def test_the_shipped_component_has_both_models(shipped: SafeguardingComponent) -> None:
+    assert shipped.detector.classifier is not None and shipped.detector.classifier.encoder is not None
+
+
+def test_a_disclosure_sets_a_risk_output_property(shipped: SafeguardingComponent) -> None:
+    output = _output(shipped, "my step dad hits me when mum is out")
+    assert (output["risk"], output["level"], output["category"]) == (True, "risk", "physical_abuse")
     assert output["severity"] in {"high", "immediate"}
     assert output["matched"]
 
 
-def test_every_message_gets_the_property_even_without_risk(loaded: SafeguardingComponent) -> None:
-    messages = loaded.process([Message.build(text=t) for t in ["the food is rubbish", "hiya", ""]])
+def test_every_message_gets_the_property_even_without_risk(quick: SafeguardingComponent) -> None:
+    messages = quick.process([Message.build(text=t) for t in ["the food is rubbish", "hiya", ""]], EMPTY)
     for message in messages:
-        assert message.as_dict(only_output_properties=True)["safeguarding"] == {
-            "risk": False,
-            "category": None,
-            "severity": None,
-            "matched": [],
-        }
+        assert message.as_dict(only_output_properties=True)["safeguarding"] == QUIET
 
 
-@pytest.mark.parametrize("payload", ["/feel_unsafe", '/choose_kind{"kind": "complaint"}'])
-def test_intent_payloads_are_left_to_the_dialogue(loaded: SafeguardingComponent, payload: str) -> None:
-    assert _output(loaded, payload)["risk"] is False
+@pytest.mark.parametrize("payload", ["/feel_unsafe", '/feel_unsafe{"x": 1}'])
+def test_the_bots_own_buttons_are_left_to_the_dialogue(quick: SafeguardingComponent, payload: str) -> None:
+    assert _output(quick, payload) == QUIET
+
+
+@pytest.mark.parametrize("text", ["/ he hits me every night", "/kill myself", "/kms"])
+def test_a_slash_that_is_not_the_bots_button_is_read(quick: SafeguardingComponent, text: str) -> None:
+    assert _output(quick, text)["risk"] is True
+
+
+def test_a_second_worry_in_the_same_conversation_goes_to_a_person_at_once(shipped: SafeguardingComponent) -> None:
+    first, second = "something happened at my dads and i cant say what", "i dont want to go there this weekend"
+    assert _output(shipped, second)["risk"] is False
+    output = _output(shipped, second, _conversation("hi", first))
+    assert output["risk"] is True
+    assert any(m.startswith("context/") for m in output["matched"])
+
+
+def test_a_new_session_forgets_what_came_before(shipped: SafeguardingComponent) -> None:
+    first, second = "something happened at my dads and i cant say what", "i dont want to go there this weekend"
+    tracker = _conversation("hi", first)
+    tracker.update(Restarted())
+    assert _output(shipped, second, tracker) == _output(shipped, second)
+
+
+def test_a_detector_failure_is_flagged_for_a_person(
+    quick: SafeguardingComponent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(text: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(quick.detector, "detect", broken)
+    output = _output(quick, "anything at all")
+    assert (output["risk"], output["matched"]) == (True, ["detector_error"])
 
 
 def test_component_without_a_trained_classifier_still_runs_the_patterns(tmp_path: Path) -> None:
     storage = LocalModelStorage(tmp_path)
-    context = ExecutionContext(GraphSchema({}), node_name="safeguarding")
     component = SafeguardingComponent.load(
-        SafeguardingComponent.get_default_config(), storage, Resource("never_trained"), context
+        SafeguardingComponent.get_default_config(), storage, Resource("never_trained"), CONTEXT
     )
     assert component.detector.classifier is None
     assert _output(component, "i want to kill myself")["risk"] is True
@@ -84,7 +134,7 @@ def test_rasa_accepts_the_component_last_in_an_nlu_pipeline() -> None:
         "pipeline": [
             {"name": "WhitespaceTokenizer"},
             {"name": "CountVectorsFeaturizer"},
-            {"name": "DIETClassifier", "epochs": 1},
+            {"name": "LogisticRegressionClassifier"},
             {"name": "FallbackClassifier", "threshold": 0.4},
             {"name": "bot.safeguarding.component.SafeguardingComponent"},
         ],
@@ -92,4 +142,5 @@ def test_rasa_accepts_the_component_last_in_an_nlu_pipeline() -> None:
     }
     model_configuration = DefaultV1Recipe().graph_config_for_recipe(config, {}, training_type=TrainingType.NLU)
     validate(model_configuration)  # raises GraphSchemaValidationException on a wrong signature
-    assert any(node.uses is SafeguardingComponent for node in model_configuration.predict_schema.nodes.values())
+    node = next(n for n in model_configuration.predict_schema.nodes.values() if n.uses is SafeguardingComponent)
+    assert node.needs.get("tracker") == "__tracker__"  # Rasa hands it the conversation

@@ -72,3 +72,13 @@ def test_rules_load_from_yaml_with_words_and_phrases() -> None:
     assert rules.words["kms"] == "kill myself"
     assert rules.phrases, "context rules are loaded"
     assert rules.lemma_fixes["does"] == "do"
+
+
+def test_emoji_that_say_a_word_are_read_as_that_word() -> None:
+    assert normalise("he said its our secret 🤫") == "he said its our secret secret"
+    assert normalise("i want to 🔪 myself") == "i want to knife myself"
+    assert normalise("☠️ done") == "dead done"  # with the variation selector phones add
+
+
+def test_laughing_emoji_stay_for_the_laughter_check() -> None:
+    assert normalise("lol 😂💀") == "lol 😂💀"
