@@ -121,6 +121,11 @@ class BackendClient:
         body = await self._post("/api/v1/alerts", payload)
         return int(body["alert_id"])
 
+    async def create_concern(self, payload: dict[str, Any]) -> int:
+        """Store a safeguarding concern for a person to review; safe to repeat (idempotency key)."""
+        body = await self._post("/api/v1/concerns", payload)
+        return int(body["concern_id"])
+
     async def create_submission(self, payload: dict[str, Any]) -> SubmissionReceipt:
         body = await self._post("/api/v1/submissions", payload)
         return SubmissionReceipt(

@@ -1,10 +1,12 @@
-"""A durable outbox for safeguarding alerts.
+"""A durable outbox for safeguarding alerts and concerns.
 
-An alert is written to a local SQLite file (synchronous=FULL) before anything
+A record is written to a local SQLite file (synchronous=FULL) before anything
 else, then delivered to the backend. Delivery is retried with back-off until the
-backend answers 2xx; the backend de-duplicates on the idempotency key, so an
-alert arrives exactly once even if a response is lost. The delivery loop runs
-inside the action server and also picks up alerts left over from before a restart.
+backend answers 2xx; the backend de-duplicates on the idempotency key, so a
+record arrives exactly once even if a response is lost. Records go out in the
+order they were written (a concern before the alert that names it). The delivery
+loop runs inside the action server and also picks up records left over from
+before a restart.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[dict[str, Any]], Awaitable[None]]
+ALERT = "alert"
+CONCERN = "concern"
+KINDS = (ALERT, CONCERN)
+# Delivers one record of a kind; raises on any failure.
+Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 MAX_BACKOFF_SECONDS = 30.0
 POLL_SECONDS = 1.0
@@ -35,7 +41,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,
     delivered_at REAL,
-    last_error TEXT
+    last_error TEXT,
+    kind TEXT NOT NULL DEFAULT 'alert'
 )
 """
 
@@ -46,6 +53,9 @@ class Outbox:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.execute(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+            if "kind" not in columns:  # a file written before concerns existed: all alerts
+                conn.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert'")
 
     @classmethod
     def from_env(cls) -> Outbox:
@@ -56,23 +66,27 @@ class Outbox:
         conn.execute("PRAGMA synchronous=FULL")  # survive a power cut, not just a crash
         return conn
 
-    def put(self, payload: dict[str, Any]) -> None:
+    def put(self, payload: dict[str, Any], kind: str = ALERT) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown outbox kind {kind!r}")
         now = time.time()
         with self._connect() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO outbox (idempotency_key, payload, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, ?)",
-                (payload["idempotency_key"], json.dumps(payload), now, now),
+                "INSERT OR IGNORE INTO outbox (idempotency_key, payload, created_at, next_attempt_at, kind) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (payload["idempotency_key"], json.dumps(payload), now, now, kind),
             )
 
-    def due(self, now: float | None = None) -> list[dict[str, Any]]:
+    def due(self, now: float | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """(kind, payload) of every record due a delivery attempt, oldest first."""
         now = time.time() if now is None else now
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT payload FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at",
+                "SELECT kind, payload FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? "
+                "ORDER BY created_at, rowid",
                 (now,),
             ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        return [(row[0], json.loads(row[1])) for row in rows]
 
     def is_delivered(self, key: str) -> bool:
         with self._connect() as conn:
@@ -100,14 +114,14 @@ class Outbox:
             )
 
     async def deliver_due(self, deliver: Deliver) -> int:
-        """Try every due alert once; returns how many were delivered."""
+        """Try every due record once; returns how many were delivered."""
         delivered = 0
-        for payload in self.due():
+        for kind, payload in self.due():
             key = payload["idempotency_key"]
             try:
-                await deliver(payload)
+                await deliver(kind, payload)
             except Exception as exc:  # any failure: keep it and try again later
-                log.warning("safeguarding alert %s not delivered yet: %s", key, exc)
+                log.warning("safeguarding %s %s not delivered yet: %s", kind, key, exc)
                 self.mark_failed(key, str(exc) or type(exc).__name__)
             else:
                 self.mark_delivered(key)

@@ -1,11 +1,18 @@
 """A dialogue policy that puts safety before everything else.
 
-Whenever the latest user message was flagged by the safeguarding detector (the
-`safeguarding` object the NLU pipeline adds to every parse) or the child tapped
-"I don't feel safe", this policy predicts `action_escalate_safeguarding` with
-full confidence and a priority above the RulePolicy. It does not depend on the
-intent classifier or on any rule or story, so a disclosure made in the middle of
-a form, or in a compliment, still interrupts at once.
+It reads the `safeguarding` object the NLU pipeline adds to every parse (the
+detector, with the conversation before the message) and, at a priority above
+the RulePolicy:
+
+- level "risk", or the child tapped "I don't feel safe": `action_escalate_safeguarding`
+  (a live alert, the child is told who is being told);
+- level "concern": `action_safeguarding_check_in` (a gentle "are you OK?", a concern
+  for a person to review);
+- the answer to a check-in: "yes", "I don't feel safe", "talk to a person" or anything
+  worrying escalates at once; "I'm OK" / "no" carries on where the child was.
+
+It does not depend on the intent classifier, rules or stories, so a disclosure in the
+middle of a form, or in a compliment, still interrupts at once.
 """
 
 from __future__ import annotations
@@ -24,17 +31,31 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 ESCALATE = "action_escalate_safeguarding"
+CHECK_IN = "action_safeguarding_check_in"
+AFTER_CHECK_IN = "action_after_check_in"
 UNSAFE_INTENT = "feel_unsafe"
+# Answers to "would you like to talk to someone about it?" that mean yes.
+WANTS_SOMEONE = {"affirm", UNSAFE_INTENT, "talk_to_person"}
+# Answers that mean "I'm OK, carry on".
+IS_OK = {"deny", "im_ok", "resume_form"}
 # Above RulePolicy (6): a safety interruption must win over any rule or form.
 PRIORITY = 7
 # Default actions that run between a user message and the bot's reply.
 _BOOKKEEPING_ACTIONS = {ACTION_LISTEN_NAME, "action_extract_slots", "action_session_start"}
 
 
-def message_needs_escalation(parse_data: dict[str, Any]) -> bool:
+def level_of(parse_data: dict[str, Any]) -> str:
+    """ "risk", "concern" or "none" for one parsed message."""
     if (parse_data.get("intent") or {}).get("name") == UNSAFE_INTENT:
-        return True
-    return bool((parse_data.get("safeguarding") or {}).get("risk"))
+        return "risk"
+    flag = parse_data.get("safeguarding") or {}
+    if flag.get("risk"):
+        return "risk"
+    return "concern" if flag.get("level") == "concern" else "none"
+
+
+def message_needs_escalation(parse_data: dict[str, Any]) -> bool:
+    return level_of(parse_data) == "risk"
 
 
 def awaiting_reply_to_user(tracker: DialogueStateTracker) -> bool:
@@ -45,6 +66,35 @@ def awaiting_reply_to_user(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, ActionExecuted) and event.action_name not in _BOOKKEEPING_ACTIONS:
             return False
     return False
+
+
+def answering_check_in(tracker: DialogueStateTracker) -> bool:
+    """True when the bot's last act before the child's latest message was a check-in."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and isinstance(event, ActionExecuted) and event.action_name not in _BOOKKEEPING_ACTIONS:
+            return event.action_name == CHECK_IN
+    return False
+
+
+def safety_action(tracker: DialogueStateTracker) -> str | None:
+    """What safety needs done about the child's latest message, if anything."""
+    parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
+    level = level_of(parse_data)
+    if level == "risk":
+        return ESCALATE
+    if answering_check_in(tracker):
+        intent = (parse_data.get("intent") or {}).get("name")
+        if intent in WANTS_SOMEONE or level == "concern":
+            return ESCALATE
+        if intent in IS_OK:
+            return AFTER_CHECK_IN
+        return None  # something else (a question, a new topic): the other policies answer it
+    return CHECK_IN if level == "concern" else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -75,11 +125,12 @@ class SafeguardingPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        if tracker.latest_action_name == ESCALATE:
-            # After the safety message, wait for the child.
+        action = safety_action(tracker) if awaiting_reply_to_user(tracker) else None
+        if tracker.latest_action_name in (ESCALATE, CHECK_IN):
+            # After the safety message or the check-in question, wait for the child.
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
-        elif awaiting_reply_to_user(tracker) and message_needs_escalation(tracker.latest_message.parse_data):
-            probabilities[domain.index_for_action(ESCALATE)] = 1.0
+        elif action is not None:
+            probabilities[domain.index_for_action(action)] = 1.0
         else:
             return self._prediction(probabilities)
         # Rasa's ensemble lets "no user" predictions (a form carrying on down its happy

@@ -122,3 +122,84 @@ def test_staff_can_join_talk_and_hand_back(stack: RunningStack, lead: str) -> No
         page.get_by_role("button", name="Hand back to the bot", exact=True).click()
         wait_for(lambda: not _updates(stack, child)["handoff"]["active"], timeout=10)
     assert stack.say(child, "hi") != []  # the bot answers again
+
+
+# -- the concern tier and the conversation around a message -----------------------------------------
+
+HINT = "something happened at contact on sunday and im not allowed to say what"
+SPLIT_FIRST = "one of my mums mates"
+SPLIT_SECOND = "he comes in at night"
+
+
+def _parse(stack: RunningStack, text: str) -> dict:
+    request = urllib.request.Request(  # noqa: S310 (loopback test server)
+        f"{stack.rasa_url}/model/parse",
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310
+        return json.loads(resp.read())["safeguarding"]
+
+
+def _concerns_for(stack: RunningStack, conversation_id: str) -> list[sqlite3.Row]:
+    return stack.rows("SELECT * FROM safeguarding_concerns WHERE conversation_id = ?", conversation_id)
+
+
+def _payloads(replies: list[dict]) -> set[str]:
+    return {b["payload"] for r in replies for b in r.get("buttons", [])}
+
+
+def test_a_hint_gets_a_gentle_check_in_and_a_concern_in_the_staff_queue(stack: RunningStack, lead: str) -> None:
+    assert _parse(stack, HINT)["level"] == "concern"
+    child = stack.new_sender()
+    stack.say(child, "I want to make a complaint", metadata={"home": "oak-house"})
+    stack.say(child, "/affirm")  # inside the form, asked what happened
+    replies = stack.say(child, HINT)
+    said = _texts(replies)
+    assert "check you're OK" in said and "not in trouble" in said
+    assert {"/talk_to_person", "/feel_unsafe", "/im_ok"} <= _payloads(replies)
+    (concern,) = wait_for(lambda: _concerns_for(stack, child), timeout=10)
+    assert (concern["home_code"], concern["status"]) == ("oak-house", "new")
+    assert _alerts_for(stack, child) == []  # no alarm for a concern
+
+    # "I'm OK" carries on with the complaint where it was.
+    carried_on = _texts(stack.say(child, "/im_ok"))
+    assert "carry on" in carried_on.lower()
+    assert "not in trouble" not in carried_on
+
+    with chromium() as browser:
+        page = log_in(browser, stack, lead, PASSWORD, "/staff/concerns")
+        page.get_by_text(HINT).first.wait_for(timeout=10_000)
+
+
+def test_a_yes_to_the_check_in_raises_an_alert_at_once(stack: RunningStack) -> None:
+    child = stack.new_sender()
+    stack.say(child, HINT, metadata={"home": "oak-house"})
+    (concern,) = wait_for(lambda: _concerns_for(stack, child), timeout=10)
+    replies = stack.say(child, "yes")
+    assert "0800 1111" in _texts(replies) and "not in trouble" in _texts(replies)
+    (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=10)
+    assert alert["source"] == "check_in"
+    assert alert["concern_key"] == concern["idempotency_key"]
+    linked = wait_for(lambda: _concerns_for(stack, child)[0]["status"] == "escalated", timeout=10)
+    assert linked
+
+
+def test_a_disclosure_split_over_two_messages_is_caught(stack: RunningStack) -> None:
+    # Each message alone is not a live alert (the second alone is a concern)...
+    assert _parse(stack, SPLIT_FIRST)["risk"] is False
+    assert _parse(stack, SPLIT_SECOND)["risk"] is False
+    # ...but said one after the other in a conversation, they are.
+    child = stack.new_sender()
+    stack.say(child, "hi")
+    assert "not in trouble" not in _texts(stack.say(child, SPLIT_FIRST))
+    replies = stack.say(child, SPLIT_SECOND)
+    assert "not in trouble" in _texts(replies)
+    (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=10)
+    assert "context/read_with_previous" in json.loads(alert["matched"])
+    assert any(t["text"] == SPLIT_FIRST for t in json.loads(alert["preceding_turns"]))
+
+
+def test_a_slash_that_is_not_a_button_is_still_read(stack: RunningStack) -> None:
+    assert _parse(stack, "/ he hits me every night")["risk"] is True
+    assert _parse(stack, "/affirm")["level"] == "none"

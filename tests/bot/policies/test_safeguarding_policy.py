@@ -1,4 +1,4 @@
-"""The safeguarding policy interrupts anything when a message is flagged."""
+"""The safeguarding policy interrupts anything when a message is flagged, and checks in when unsure."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.policies.safeguarding_policy import ESCALATE, SafeguardingPolicy
+from bot.policies.safeguarding_policy import AFTER_CHECK_IN, CHECK_IN, ESCALATE, SafeguardingPolicy
 
 DOMAIN = Domain.load("domain.yml")
 
@@ -44,9 +44,27 @@ def _predicted(policy: SafeguardingPolicy, tracker: DialogueStateTracker) -> str
     return DOMAIN.action_names_or_texts[prediction.probabilities.index(best)] if best > 0 else None
 
 
-def _parse(text: str, intent: str, risk: bool) -> dict:
-    flag = {"risk": risk, "category": "physical_abuse" if risk else None, "severity": "high" if risk else None}
+def _parse(text: str, intent: str, risk: bool, level: str | None = None) -> dict:
+    level = level or ("risk" if risk else "none")
+    flagged = level != "none"
+    flag = {
+        "risk": risk,
+        "level": level,
+        "category": "physical_abuse" if flagged else None,
+        "severity": ("high" if risk else "medium") if flagged else None,
+        "matched": [],
+    }
     return {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], "safeguarding": flag}
+
+
+def _answer_to_check_in(text: str, intent: str, level: str = "none") -> DialogueStateTracker:
+    tracker = _tracker(_parse("stuff happens here at night", "give_comment", risk=False, level="concern"))
+    tracker.update(ActionExecuted(CHECK_IN))
+    tracker.update(BotUttered("I just want to check you're OK."))
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    parse = _parse(text, intent, risk=level == "risk", level=level)
+    tracker.update(UserUttered(text, intent=parse["intent"], parse_data=parse))
+    return tracker
 
 
 def test_flagged_message_inside_a_form_escalates_with_top_priority(policy: SafeguardingPolicy) -> None:
@@ -81,3 +99,38 @@ def test_escalation_beats_a_form_carrying_on_in_rasas_own_ensemble(policy: Safeg
     best = DefaultPolicyPredictionEnsemble._pick_best_policy([form, ours])
     assert best.policy_name == "SafeguardingPolicy"
     assert DOMAIN.action_names_or_texts[best.max_confidence_index] == ESCALATE
+
+
+def test_a_concern_gets_a_gentle_check_in_even_inside_a_form(policy: SafeguardingPolicy) -> None:
+    tracker = _tracker(_parse("something happened and i cant say", "give_comment", False, "concern"), in_form=True)
+    assert _predicted(policy, tracker) == CHECK_IN
+
+
+def test_after_the_check_in_the_bot_waits_for_the_child(policy: SafeguardingPolicy) -> None:
+    tracker = _tracker(_parse("something happened and i cant say", "give_comment", False, "concern"))
+    tracker.update(ActionExecuted(CHECK_IN))
+    assert _predicted(policy, tracker) == ACTION_LISTEN_NAME
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "level"),
+    [
+        ("yes", "affirm", "none"),
+        ("/talk_to_person", "talk_to_person", "none"),
+        ("/feel_unsafe", "feel_unsafe", "none"),
+        ("he said not to tell anyone", "give_comment", "concern"),
+    ],
+)
+def test_a_yes_or_a_worrying_answer_to_the_check_in_escalates(
+    policy: SafeguardingPolicy, text: str, intent: str, level: str
+) -> None:
+    assert _predicted(policy, _answer_to_check_in(text, intent, level)) == ESCALATE
+
+
+@pytest.mark.parametrize(("text", "intent"), [("no im fine", "deny"), ("/im_ok", "im_ok")])
+def test_im_ok_carries_on(policy: SafeguardingPolicy, text: str, intent: str) -> None:
+    assert _predicted(policy, _answer_to_check_in(text, intent)) == AFTER_CHECK_IN
+
+
+def test_another_question_after_the_check_in_is_left_to_the_other_policies(policy: SafeguardingPolicy) -> None:
+    assert _predicted(policy, _answer_to_check_in("who reads this", "ask_privacy")) is None
