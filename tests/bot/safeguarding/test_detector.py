@@ -41,11 +41,11 @@ def test_every_set_meets_the_targets(detector: SafeguardingDetector, name: str) 
 
 
 def test_the_second_fresh_batch_stays_at_least_where_its_first_run_was(detector: SafeguardingDetector) -> None:
-    # First run 0.900 seen (its hints are the gap: 34 of 50), 0.6% alerted, 5% concerns. Not yet at the
-    # targets, so this guards against sliding back while the misses are worked on; the margin allows
-    # for retraining on another machine.
+    # First run 0.900 seen (its hints were the gap: 34 of 50), 0.6% alerted, 5% concerns; 0.982 after cue
+    # patterns for what it missed. This guards against sliding back; the margin allows for retraining
+    # on another machine.
     result = _score(detector, "fresh_batch_2.yml")
-    assert result.seen() >= 0.88, [(i.category, i.text) for i in result.misses]
+    assert result.seen() >= 0.96, [(i.category, i.text) for i in result.misses]
     assert result.by_strength["clear"][NONE] <= 2, [(i.category, i.text) for i in result.misses]
     assert result.ordinary_rate(RISK) <= ALERT_RATE_TARGET, [i.text for i, _ in result.false_alerts]
     assert result.ordinary_rate(CONCERN) <= CONCERN_RATE_TARGET, [i.text for i, _ in result.false_concerns]
@@ -111,6 +111,9 @@ def test_figurative_uses_raise_nothing(detector: SafeguardingDetector, text: str
         "I want to complain, staff took my phone for no reason",
         "we need more plug sockets in the bedrooms",
         "the food here is disgusting and theyve been told loads of times",
+        "can i have a lock on my door so my brother stops nicking my stuff",
+        "need to pay my mate back for the cinema",
+        "can i have my passport for the school trip to france",
     ],
 )
 def test_everyday_complaints_and_compliments_raise_nothing(detector: SafeguardingDetector, text: str) -> None:
@@ -180,6 +183,15 @@ def test_past_harm_is_an_alert(detector: SafeguardingDetector, text: str) -> Non
         "can someone make sure im never on my own with one of the night staff",
         "i have a new friend who gives me stuff",
         "ive got a bruise on my neck dont ask",
+        # cues asked as innocent questions or told in passing (fresh batch 2's misses, worded anew)
+        "can i have a lock on my bedroom door, i dont feel safe at night",
+        "please can someone pick me up from school instead from now on",
+        "i want to take a different way home cos theyre always waiting",
+        "theres never any clean uniform for school",
+        "a man at the park was taking pictures of us on the climbing frame",
+        "my gf is way older than me but its fine",
+        "i need to pay them back before the weekend or else",
+        "the game is just ours he said",
     ],
 )
 def test_a_vague_hint_is_seen_by_a_person(detector: SafeguardingDetector, text: str) -> None:
