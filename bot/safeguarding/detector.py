@@ -170,7 +170,10 @@ class SafeguardingDetector:
         # Harm the classifier doubts, or a named cue (a hint, secrecy, an injury nobody explains):
         # a person checks, unless the classifier is all but sure it is ordinary talk.
         cues = [h for h in hits if h.rule.severity == "medium"]
-        if (harm and p >= settings.harm_floor) or (cues and p >= settings.cue_floor):
+        # Two different cues in one message are worth a question even when the words around them
+        # look ordinary to the classifier ("a man hanging round the fence taking photos of us").
+        two_cues = len({h.rule.key for h in cues}) >= 2
+        if (harm and p >= settings.harm_floor) or (cues and (p >= settings.cue_floor or two_cues)):
             return Detection(CONCERN, self._best(hits).category, CONCERN_SEVERITY, matched, p)
         if prediction is None or prediction.category is None:
             return Detection(NONE, weak=bool(hits), leaning=self._best(hits).category if hits else None)
@@ -203,7 +206,8 @@ class SafeguardingDetector:
         return [h.rule.key for h in hits], softened
 
     def _parse(self, text: str) -> Doc:
-        doc = self.nlp(self.normalise(text))
+        # A leading "/" (a child copying how buttons look) is not part of the first word: "/kms".
+        doc = self.nlp(self.normalise(text.lstrip("/")))
         fixes = self.normalise.rules.lemma_fixes
         for token in doc:
             if token.lower_ in fixes:

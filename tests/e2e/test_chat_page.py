@@ -128,7 +128,7 @@ class Chat:
             if match := REFERENCE.search(text):
                 return match.group(0), taps, typed_count
             # "I don't feel safe" stays on screen at every step.
-            expect(self.page.get_by_role("button", name="I don't feel safe")).to_be_visible()
+            expect(self.page.locator("#feel-unsafe")).to_be_visible()
             titles = self.choices.all_inner_texts()
             choice = next((t for p in patterns for t in titles if p.search(t)), None)
             if choice is not None:
@@ -220,7 +220,7 @@ def test_a_complaint_typed_as_free_text_is_sent(chat: Chat, stack: RunningStack)
 def test_i_dont_feel_safe_sends_its_payload_and_gets_an_answer(chat: Chat) -> None:
     chat.tap(re.compile("wrong", re.IGNORECASE))
     before = chat.bot_messages.count()
-    chat.page.get_by_role("button", name="I don't feel safe").click()
+    chat.page.locator("#feel-unsafe").click()
     chat.wait_for_reply(before)
     assert chat.sent[-1]["message"] == "/feel_unsafe"
     expect(chat.page.locator("#messages .msg-user p").last).to_have_text("I don't feel safe")

@@ -131,14 +131,18 @@ SPLIT_FIRST = "one of my mums mates"
 SPLIT_SECOND = "he comes in at night"
 
 
-def _parse(stack: RunningStack, text: str) -> dict:
+def _parse_all(stack: RunningStack, text: str) -> dict:
     request = urllib.request.Request(  # noqa: S310 (loopback test server)
         f"{stack.rasa_url}/model/parse",
         data=json.dumps({"text": text}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310
-        return json.loads(resp.read())["safeguarding"]
+        return json.loads(resp.read())
+
+
+def _parse(stack: RunningStack, text: str) -> dict:
+    return _parse_all(stack, text)["safeguarding"]
 
 
 def _concerns_for(stack: RunningStack, conversation_id: str) -> list[sqlite3.Row]:
@@ -202,4 +206,6 @@ def test_a_disclosure_split_over_two_messages_is_caught(stack: RunningStack) -> 
 
 def test_a_slash_that_is_not_a_button_is_still_read(stack: RunningStack) -> None:
     assert _parse(stack, "/ he hits me every night")["risk"] is True
-    assert _parse(stack, "/affirm")["level"] == "none"
+    # The bot's own button is an intent Rasa reads without the NLU pipeline: no detector runs on it.
+    assert _parse_all(stack, "/affirm")["intent"]["name"] == "affirm"
+    assert "safeguarding" not in _parse_all(stack, "/affirm")

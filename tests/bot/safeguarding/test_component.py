@@ -6,6 +6,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -17,6 +18,7 @@ from rasa.shared.data import TrainingType
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.safeguarding.classifier import DEFAULT_TRAINING_DIR
 from bot.safeguarding.component import SafeguardingComponent
 from tests.bot.safeguarding.conftest import MODEL
 
@@ -29,10 +31,15 @@ QUIET = {"risk": False, "level": "none", "category": None, "severity": None, "ma
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory: pytest.TempPathFactory) -> SafeguardingComponent:
-    """Trained here with the TF-IDF model only (seconds), saved and loaded again as Rasa does."""
+    """Trained here with the TF-IDF model only, on every fifth training message (seconds, not
+    minutes), saved and loaded again as Rasa does. What the full model says is tested on `shipped`."""
+    training = tmp_path_factory.mktemp("training")
+    for path in DEFAULT_TRAINING_DIR.glob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        (training / path.name).write_text(yaml.safe_dump({"items": data["items"][::5]}), encoding="utf-8")
     storage = LocalModelStorage(tmp_path_factory.mktemp("model_storage"))
     resource = Resource("safeguarding")
-    config = {**SafeguardingComponent.get_default_config(), "encoder": False}
+    config = {**SafeguardingComponent.get_default_config(), "encoder": False, "training": str(training)}
     component = SafeguardingComponent.create(config, storage, resource, CONTEXT)
     nlu = TrainingData([Message.build(text="I don't feel safe", intent="feel_unsafe")])
     assert component.train(nlu) == resource
@@ -88,8 +95,8 @@ def test_the_bots_own_buttons_are_left_to_the_dialogue(quick: SafeguardingCompon
 
 
 @pytest.mark.parametrize("text", ["/ he hits me every night", "/kill myself", "/kms"])
-def test_a_slash_that_is_not_the_bots_button_is_read(quick: SafeguardingComponent, text: str) -> None:
-    assert _output(quick, text)["risk"] is True
+def test_a_slash_that_is_not_the_bots_button_is_read(shipped: SafeguardingComponent, text: str) -> None:
+    assert _output(shipped, text)["risk"] is True
 
 
 def test_a_second_worry_in_the_same_conversation_goes_to_a_person_at_once(shipped: SafeguardingComponent) -> None:

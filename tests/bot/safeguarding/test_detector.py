@@ -41,7 +41,7 @@ def test_every_set_meets_the_targets(detector: SafeguardingDetector, name: str) 
 
 
 def test_the_second_fresh_batch_stays_at_least_where_its_first_run_was(detector: SafeguardingDetector) -> None:
-    # First run 0.900 seen (its hints were the gap: 34 of 50), 0.6% alerted, 5% concerns; 0.982 after cue
+    # First run 0.900 seen (its hints were the gap: 34 of 50), 0.6% alerted, 5% concerns; 0.976 after cue
     # patterns for what it missed. This guards against sliding back; the margin allows for retraining
     # on another machine.
     result = _score(detector, "fresh_batch_2.yml")
@@ -285,7 +285,8 @@ def test_the_shipped_classifier_has_both_models(detector: SafeguardingDetector) 
 def test_word_model_training_is_deterministic_and_survives_save_and_load(
     patterns_only: SafeguardingDetector, tmp_path: Path
 ) -> None:
-    examples = load_examples()
+    # Every fifth message: the property does not depend on the amount, and the whole set takes minutes.
+    examples = load_examples()[::5]
     first = RiskClassifier.train(examples, preprocess=patterns_only.normalise, use_encoder=False)
     second = RiskClassifier.train(examples, preprocess=patterns_only.normalise, use_encoder=False)
     first.save(tmp_path)
