@@ -172,7 +172,7 @@ class SafeguardingDetector:
         cues = [h for h in hits if h.rule.severity == "medium"]
         # Two different cues in one message are worth a question even when the words around them
         # look ordinary to the classifier ("a man hanging round the fence taking photos of us").
-        two_cues = len({h.rule.key for h in cues}) >= 2
+        two_cues = len(cues) >= 2  # hits are one per rule already
         if (harm and p >= settings.harm_floor) or (cues and (p >= settings.cue_floor or two_cues)):
             return Detection(CONCERN, self._best(hits).category, CONCERN_SEVERITY, matched, p)
         if prediction is None or prediction.category is None:

@@ -168,7 +168,7 @@ class RuleBook:
             FigurativeException(
                 id=e["id"],
                 pattern=clean_pattern(e["pattern"]),
-                categories=frozenset(e["categories"]) if e.get("categories") else None,
+                categories=_categories(e),
                 laughing=bool(e.get("laughing", False)),
             )
             for e in data.get("exceptions") or []
@@ -211,7 +211,7 @@ class RuleBook:
             Frame(
                 id=f["id"],
                 pattern=clean_pattern(f["pattern"]),
-                categories=frozenset(f["categories"]) if f.get("categories") else None,
+                categories=_categories(f),
                 whole_message=bool(f.get("whole_message", False)),
             )
             for f in data.get("frames") or []
@@ -232,6 +232,11 @@ _THRESHOLDS = (
     "figurative_concern_threshold",
     "sentence_threshold",
 )
+
+
+def _categories(spec: dict[str, Any]) -> frozenset[str] | None:
+    """The categories an exception or a frame is limited to; None: every category."""
+    return frozenset(spec["categories"]) if spec.get("categories") else None
 
 
 def _words(values: list[Any] | None) -> frozenset[str]:

@@ -207,5 +207,6 @@ def test_a_disclosure_split_over_two_messages_is_caught(stack: RunningStack) -> 
 def test_a_slash_that_is_not_a_button_is_still_read(stack: RunningStack) -> None:
     assert _parse(stack, "/ he hits me every night")["risk"] is True
     # The bot's own button is an intent Rasa reads without the NLU pipeline: no detector runs on it.
-    assert _parse_all(stack, "/affirm")["intent"]["name"] == "affirm"
-    assert "safeguarding" not in _parse_all(stack, "/affirm")
+    button = _parse_all(stack, "/affirm")
+    assert button["intent"]["name"] == "affirm"
+    assert "safeguarding" not in button
