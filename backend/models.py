@@ -59,6 +59,12 @@ class Submission(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
+def _default_display_name(context: Any) -> str:
+    from backend.staff.names import default_display_name
+
+    return default_display_name(context.get_current_parameters().get("role", ""))
+
+
 class StaffUser(Base):
     __tablename__ = "staff_users"
 
@@ -70,3 +76,5 @@ class StaffUser(Base):
     # Where the daily reminder goes (optional: without it the reminder is only logged).
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What children see ("Hi, I'm Sam T"); never the username. Defaults to a plain name for the role.
+    display_name: Mapped[str] = mapped_column(String(64), default=_default_display_name)

@@ -47,7 +47,8 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     acknowledged_by_name: Mapped[str | None] = mapped_column(String(64))
-    # Who is talking with the child now (NULL: the bot is).
+    # Who is talking with the child now (NULL: the bot is): the account, and the display name the child sees.
+    handoff_by_id: Mapped[int | None] = mapped_column(Integer)
     handoff_by_name: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Idempotency key of the concern this alert grew from; kept even if the concern arrives later.

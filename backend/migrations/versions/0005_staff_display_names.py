@@ -1,4 +1,4 @@
-"""Staff display names: what a child sees during a handoff instead of the login name.
+"""Staff display names (what a child sees during a handoff instead of the login name), and who joined a handoff.
 
 Revision ID: 0005
 Revises: 0004
@@ -36,8 +36,12 @@ def upgrade() -> None:
     staff = sa.table("staff_users", sa.column("role", sa.String), sa.column("display_name", sa.String))
     for role, name in _ROLE_DEFAULTS.items():
         op.execute(staff.update().where(staff.c.role == role).values(display_name=name))
+    # The handoff belongs to one account (display names need not be unique); nullable, so SQLite adds it in place.
+    op.add_column("alerts", sa.Column("handoff_by_id", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alerts") as batch:
+        batch.drop_column("handoff_by_id")
     with op.batch_alter_table("staff_users") as batch:
         batch.drop_column("display_name")
