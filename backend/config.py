@@ -9,6 +9,7 @@ from datetime import date, time
 
 from backend.alerts.settings import SafeguardingSettings, safeguarding_from_env
 from backend.concerns.settings import ConcernSettings, concerns_from_env
+from backend.staff.tls import secure_cookies
 
 DEFAULT_SQLITE_PATH = "var/backend.sqlite3"
 
@@ -70,9 +71,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     default_home: str = "home-1"
-    # Staff sessions end after this many minutes without a request.
+    # Staff sessions end after this many minutes without a request,
     session_idle_minutes: int = 30
-    # Only send the session cookie over HTTPS (turn on behind TLS).
+    # and this many hours after logging in, however busy (backend/staff/sessions.py).
+    session_absolute_hours: float = 12.0
+    # Only send the session cookie over HTTPS; from the environment: on unless bound to loopback (staff/tls.py).
     cookie_secure: bool = False
     closure_days: tuple[date, ...] = ()
     smtp: SmtpSettings | None = None
@@ -108,7 +111,8 @@ class Settings:
             port=port,
             default_home=env.get("HOME_CODE", "home-1"),
             session_idle_minutes=int(env.get("STAFF_SESSION_IDLE_MINUTES", "30")),
-            cookie_secure=env.get("COOKIE_SECURE", "").lower() in {"1", "true", "yes"},
+            session_absolute_hours=float(env.get("STAFF_SESSION_MAX_HOURS", "12")),
+            cookie_secure=secure_cookies(env.get("BACKEND_HOST", "127.0.0.1"), env.get("COOKIE_SECURE", "")),
             closure_days=_closure_days(env.get("CLOSURE_DAYS", "")),
             smtp=_smtp_from_env(env),
             reminder_time=(
