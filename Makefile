@@ -19,7 +19,7 @@ TRAINING_INPUTS := domain.yml config.yml $(SPACY_MODEL) \
 	$(shell find data bot/safeguarding bot/policies -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 RASA_DATA := --domain domain.yml --data data --config config.yml
 
-.PHONY: help setup train run test lint validate test-backend test-rasa-side test-conversations \
+.PHONY: help setup secrets train run test lint validate test-backend test-rasa-side test-conversations \
 	test-e2e eval-nlu eval-safeguarding benchmark clean
 
 help:
@@ -36,10 +36,11 @@ $(BACKEND_VENV)/.lock-sha256: requirements/backend.lock scripts/make_venv.sh
 $(SPACY_MODEL): bot/spacy_pipeline.py $(RASA_VENV)/.lock-sha256
 	@$(RASA_VENV)/bin/python -m bot.spacy_pipeline .build/spacy_en
 
-var/secrets.env:
-	@scripts/make_secrets.sh $@
+# Every setup: creates var/secrets.env, or adds the keys an older installation lacks (quiet otherwise).
+secrets:
+	@scripts/make_secrets.sh var/secrets.env
 
-setup: $(RASA_VENV)/.lock-sha256 $(BACKEND_VENV)/.lock-sha256 $(SPACY_MODEL) var/secrets.env
+setup: $(RASA_VENV)/.lock-sha256 $(BACKEND_VENV)/.lock-sha256 $(SPACY_MODEL) secrets
 
 # Retrain only when the training data, domain, config or NLU components changed.
 $(MODEL): $(TRAINING_INPUTS) | setup

@@ -22,6 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_PY = ROOT / ".venv/rasa/bin/python"
 BACKEND_PY = ROOT / ".venv/backend/bin/python"
 
+# Every secret make_secrets.sh writes; each may also come from the environment.
+SECRET_KEYS = ("SERVICE_TOKEN", "RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN", "TABLET_SETUP_CODE", "TABLET_TOKEN_KEY")
+# Without these the services refuse to start (Rasa's API token, the action server's secret).
+REQUIRED_SECRETS = ("SERVICE_TOKEN", "RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN")
+# The action server needs only these: the backend's service token and its own caller secret.
+ACTIONS_SECRETS = frozenset({"SERVICE_TOKEN", "ACTION_SERVER_TOKEN"})
+# Files and folders the services create are for this account only (children's words, secrets).
+PRIVATE_UMASK = 0o077
+
 QUIET_RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",  # privacy: nothing leaves the machine
     "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -41,6 +50,12 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def rasa_auth_token(env: dict[str, str] | None = None) -> str:
+    """Rasa's HTTP API token for our scripts: the environment first, then var/secrets.env."""
+    env = dict(os.environ) if env is None else env
+    return env.get("RASA_AUTH_TOKEN") or read_env_file(ROOT / "var/secrets.env").get("RASA_AUTH_TOKEN", "")
+
+
 @dataclass
 class StackConfig:
     """Where each service listens and keeps its data. Defaults are `make run`'s."""
@@ -53,6 +68,7 @@ class StackConfig:
     tracker_db: str = "var/rasa_tracker.sqlite3"
     model: str = "models/current.tar.gz"
     outbox_dir: str = "var/outbox"
+    data_dir: Path = ROOT / "var"  # created 700; what an older version left there is tightened
     secrets: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None  # None: services print to this terminal
@@ -61,7 +77,7 @@ class StackConfig:
     def from_env(cls) -> StackConfig:
         env = os.environ
         secrets = read_env_file(ROOT / "var/secrets.env")
-        secrets.update({k: env[k] for k in ("SERVICE_TOKEN", "RASA_AUTH_TOKEN", "TABLET_SETUP_CODE") if k in env})
+        secrets.update({k: env[k] for k in SECRET_KEYS if k in env})
         return cls(
             host=env.get("BIND_HOST", "127.0.0.1"),
             rasa_port=int(env.get("RASA_PORT", "5005")),
@@ -87,7 +103,8 @@ class StackConfig:
 
     @property
     def actions_url(self) -> str:
-        return self.url(self.actions_port)
+        # The action server listens on loopback only (bot/action_server.py), whatever `host` is.
+        return f"http://127.0.0.1:{self.actions_port}"
 
     @property
     def backend_url(self) -> str:
@@ -118,9 +135,10 @@ class Stack:
 
     def actions_env(self) -> dict[str, str]:
         c = self.config
+        env = {k: v for k, v in self._base_env().items() if k not in SECRET_KEYS or k in ACTIONS_SECRETS}
+        env.pop("SANIC_HOST", None)  # bot/action_server.py binds to 127.0.0.1 and reads no host
         return {
-            **self._base_env(),
-            "SANIC_HOST": c.host,
+            **env,
             "BACKEND_URL": c.backend_url,
             "OUTBOX_DIR": c.outbox_dir,
         }
@@ -152,31 +170,37 @@ class Stack:
         )
 
     def migrate(self) -> None:
+        os.umask(PRIVATE_UMASK)
         subprocess.run([str(BACKEND_PY), "-m", "backend", "migrate"], cwd=ROOT, env=self.backend_env(), check=True)
 
     def start(self, timeout: float = 240.0) -> None:
         c = self.config
-        Path(ROOT / "var").mkdir(exist_ok=True)
+        missing = [key for key in REQUIRED_SECRETS if not c.secrets.get(key)]
+        if missing:
+            raise RuntimeError(f"missing secrets {', '.join(missing)}: run `make setup` (adds them to var/secrets.env)")
+        os.umask(PRIVATE_UMASK)  # before anything is created or spawned; the services inherit it
+        make_private_dir(c.data_dir)
         self.migrate()
         self._spawn("backend", [str(BACKEND_PY), "-m", "backend", "serve"], self.backend_env())
-        self._spawn(
-            "actions",
-            [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(c.actions_port)],
-            self.actions_env(),
-        )
-        rasa_args = [
-            str(RASA_PY), "-m", "rasa", "run", "--enable-api", "--model", c.model,
-            "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-            "--interface", c.host, "--port", str(c.rasa_port),
-        ]  # fmt: skip
-        if not c.loopback:
-            # Off loopback the HTTP API (trackers = children's words) needs a token.
-            rasa_args += ["--auth-token", c.secrets["RASA_AUTH_TOKEN"]]
-        self._spawn("rasa", rasa_args, self.rasa_env())
+        self._spawn("actions", self.actions_args(), self.actions_env())
+        self._spawn("rasa", self.rasa_args(), self.rasa_env())
         deadline = time.monotonic() + timeout
         self._wait_ready("backend", f"{c.backend_url}/health", deadline)
         self._wait_ready("actions", f"{c.actions_url}/health", deadline)
         self._wait_ready("rasa", f"{c.rasa_url}/", deadline)
+
+    def actions_args(self) -> list[str]:
+        return [str(RASA_PY), "-m", "bot.action_server", "--port", str(self.config.actions_port)]
+
+    def rasa_args(self) -> list[str]:
+        # `rasa run --enable-api` through our entry point: the auth token comes from the
+        # environment (RASA_AUTH_TOKEN), never from argv, where `ps` would show it.
+        c = self.config
+        return [
+            str(RASA_PY), "-m", "bot.serve", "--model", c.model,
+            "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+            "--interface", c.host, "--port", str(c.rasa_port),
+        ]  # fmt: skip
 
     def _wait_ready(self, name: str, url: str, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -210,8 +234,14 @@ class Stack:
             self._logs.clear()
 
     def restart_backend(self, timeout: float = 60.0) -> None:
+        os.umask(PRIVATE_UMASK)
         self._spawn("backend", [str(BACKEND_PY), "-m", "backend", "serve"], self.backend_env())
         self._wait_ready("backend", f"{self.config.backend_url}/health", time.monotonic() + timeout)
+
+    def restart_actions(self, timeout: float = 60.0) -> None:
+        os.umask(PRIVATE_UMASK)
+        self._spawn("actions", self.actions_args(), self.actions_env())
+        self._wait_ready("actions", f"{self.config.actions_url}/health", time.monotonic() + timeout)
 
     def __enter__(self) -> Stack:
         self.start()
@@ -219,6 +249,17 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` as 700, or tighten it and everything in it (an older version made them 755/644)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    for folder, dirs, files in os.walk(path):  # links are left alone: they may point anywhere
+        for name in dirs + files:
+            entry = Path(folder, name)
+            if not entry.is_symlink():
+                entry.chmod(0o700 if entry.is_dir() else 0o600)
 
 
 def post_json(url: str, payload: object, timeout: float = 30.0) -> object:
