@@ -32,6 +32,8 @@ Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 MAX_BACKOFF_SECONDS = 30.0
 POLL_SECONDS = 1.0
+# A delivered row keeps only its key (so a repeat is recognised) and is deleted after a day.
+DELIVERED_KEEP_SECONDS = 24 * 3600.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -64,6 +66,7 @@ class Outbox:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10)
         conn.execute("PRAGMA synchronous=FULL")  # survive a power cut, not just a crash
+        conn.execute("PRAGMA secure_delete=ON")  # words taken out are overwritten, not left in free pages
         return conn
 
     def put(self, payload: dict[str, Any], kind: str = ALERT) -> None:
@@ -98,10 +101,20 @@ class Outbox:
             return conn.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
 
     def mark_delivered(self, key: str) -> None:
+        # The backend has the child's words now: the outbox keeps no copy of them.
         with self._connect() as conn:
             conn.execute(
-                "UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE idempotency_key = ?", (time.time(), key)
+                "UPDATE outbox SET delivered_at = ?, last_error = NULL, payload = '{}' WHERE idempotency_key = ?",
+                (time.time(), key),
             )
+
+    def purge_delivered(self, now: float | None = None) -> int:
+        """Delete rows delivered more than a day ago; returns how many went."""
+        cutoff = (time.time() if now is None else now) - DELIVERED_KEEP_SECONDS
+        with self._connect() as conn:
+            return conn.execute(
+                "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?", (cutoff,)
+            ).rowcount
 
     def mark_failed(self, key: str, error: str) -> None:
         with self._connect() as conn:
@@ -132,6 +145,7 @@ class Outbox:
         while True:
             try:
                 await self.deliver_due(deliver)
+                self.purge_delivered()
             except Exception:  # the loop itself must never die
                 log.exception("outbox delivery loop error")
             await asyncio.sleep(POLL_SECONDS)

@@ -80,3 +80,38 @@ def test_an_outbox_file_from_before_concerns_still_delivers_its_alerts(tmp_path:
 def test_an_unknown_kind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown outbox kind"):
         Outbox(tmp_path / "alerts.sqlite3").put(_alert("k4"), "email")
+
+
+async def test_a_delivered_row_keeps_no_words_and_is_deleted_after_a_day(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.sqlite3"
+    outbox = Outbox(path)
+    outbox.put(_alert("sent"))
+    outbox.put(_alert("waiting"))
+
+    async def deliver_only_sent(kind: str, payload: dict[str, Any]) -> None:
+        if payload["idempotency_key"] != "sent":
+            raise ConnectionRefusedError("backend down")
+
+    await outbox.deliver_due(deliver_only_sent)
+    assert b"he hit me" in path.read_bytes()  # the waiting one still needs its words
+    with sqlite3.connect(path) as conn:
+        payloads = dict(conn.execute("SELECT idempotency_key, payload FROM outbox").fetchall())
+    assert payloads["sent"] == "{}"
+    assert outbox.is_delivered("sent")  # a repeat is still recognised
+
+    assert outbox.purge_delivered(now=time.time() + 3600) == 0  # kept for a day
+    assert outbox.purge_delivered(now=time.time() + 25 * 3600) == 1
+    assert not outbox.is_delivered("sent")
+    assert outbox.pending_count() == 1  # an undelivered record is never purged, however old
+
+
+async def test_a_delivered_alert_leaves_no_trace_of_its_words_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.sqlite3"
+    outbox = Outbox(path)
+    outbox.put({"idempotency_key": "k", "message": "a sentence only this child wrote"})
+
+    async def deliver(kind: str, payload: dict[str, Any]) -> None:
+        return None
+
+    await outbox.deliver_due(deliver)
+    assert b"only this child wrote" not in path.read_bytes()
