@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -16,3 +17,17 @@ def home_of(tracker: Tracker) -> str:
             if isinstance(home, str) and home.strip():
                 return home.strip()
     return os.environ.get("HOME_CODE", "home-1")
+
+
+# Set to the time an anonymous submission was sent. Everything before it in the
+# conversation (the anonymous words, the receipt) is never passed to staff.
+ANONYMOUS_SENT_SLOT = "anonymous_sent_at"
+
+
+def after_anonymous_part(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events after the last anonymous submission (all of them if there was none)."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "slot" and event.get("name") == ANONYMOUS_SENT_SLOT:
+            return events[index + 1 :]
+    return events

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.advocacy import ADVOCATE_SLOTS
+from actions.conversation_context import ANONYMOUS_SENT_SLOT
 from actions.feedback import FEEDBACK_SLOTS
 from actions.safeguarding import person_request_payload, send_through_outbox
 from actions.status import STATUS_SLOTS
@@ -38,6 +39,9 @@ class ActionTalkToPerson(Action):
         delivered = await send_through_outbox(person_request_payload(tracker))
         # Never pretend someone is on their way when the request is still waiting to be delivered.
         dispatcher.utter_message(response="utter_person_asked" if delivered else "utter_person_queued")
+        if tracker.get_slot(ANONYMOUS_SENT_SLOT):
+            # True because person_request_payload leaves that part out, as does the handoff transcript.
+            dispatcher.utter_message(response="utter_person_not_anonymous_part")
         return []
 
 

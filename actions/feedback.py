@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
@@ -12,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
-from actions.conversation_context import home_of
+from actions.conversation_context import ANONYMOUS_SENT_SLOT, home_of
 
 KIND_BY_INTENT = {
     "make_complaint": "complaint",
@@ -312,6 +313,9 @@ class ActionSubmitFeedback(Action):
             SlotSet("submission_pending", None),
             SlotSet("submission_key", None),
         ]
+        if anonymous:
+            # Marks where the anonymous part of the conversation ends (see after_anonymous_part).
+            events.append(SlotSet(ANONYMOUS_SENT_SLOT, time.time()))
         if kind == "complaint" or tracker.get_slot("advocate_wanted"):
             # Every complaint is followed by the offer of an advocate (a right in law).
             dispatcher.utter_message(response="utter_offer_advocate")

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendConfig
-from actions.conversation_context import home_of
+from actions.conversation_context import after_anonymous_part, home_of
 from actions.outbox import ALERT, CONCERN, Outbox, start_delivery_with_server
 from actions.redact import redact
 
@@ -49,11 +49,11 @@ def _iso(timestamp: float | None) -> str | None:
 
 def preceding_turns(tracker: Tracker) -> list[dict[str, Any]]:
     """The conversation before the flagged message, oldest first, so staff see the context.
-    References and access codes are taken out: staff reading an alert must not learn them."""
+    References and access codes are taken out: staff reading an alert must not learn them.
+    Nothing up to an anonymous submission is included: it would say who sent it."""
     turns: list[dict[str, Any]] = []
-    for event in (
-        tracker.events[:-1] if tracker.events and tracker.events[-1].get("event") == "user" else tracker.events
-    ):
+    events = after_anonymous_part(tracker.events)  # an anonymous submission's words stay anonymous
+    for event in events[:-1] if events and events[-1].get("event") == "user" else events:
         kind = event.get("event")
         if kind not in ("user", "bot") or not event.get("text"):
             continue

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation_context import ANONYMOUS_SENT_SLOT
 from actions.everywhere import ActionKindFallback, ActionStop, ActionTalkToPerson
 from actions.outbox import Outbox
 from tests.actions.conftest import RunningBackend, make_tracker
@@ -94,3 +95,31 @@ async def test_out_of_scope_gets_a_kind_answer_and_a_core_fallback_is_reverted()
     # No rule fitted (e.g. "hello" where a button answer was expected): answer, then let the form carry on.
     events = await ActionKindFallback().run(CollectingDispatcher(), _tracker_after(None, "greet"), {})
     assert events == [UserUtteranceReverted()]
+
+
+async def test_after_an_anonymous_complaint_a_person_request_leaves_it_out_and_says_so(
+    backend: RunningBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text="can i talk to a real person",
+        intent="talk_to_person",
+        slots={ANONYMOUS_SENT_SLOT: 1_700_000_100.0},
+    )
+    tracker.events = [
+        {"event": "user", "text": "the night staff shout at us every night", "timestamp": 1_700_000_000.0},
+        {"event": "bot", "text": "Thank you. I've sent it. As it's anonymous, nobody will reply to you in person."},
+        {"event": "slot", "name": ANONYMOUS_SENT_SLOT, "value": 1_700_000_100.0},
+        {"event": "bot", "text": "Would you like an advocate?", "timestamp": 1_700_000_101.0},
+        {"event": "user", "text": "no thanks", "timestamp": 1_700_000_110.0},
+        *tracker.events,
+    ]
+    await ActionTalkToPerson().run(dispatcher, tracker, {})
+
+    # Told before anyone joins: they can read this chat, but not what was sent anonymously.
+    assert [m["response"] for m in dispatcher.messages] == ["utter_person_asked", "utter_person_not_anonymous_part"]
+    (alert,) = backend.rows("alerts")
+    assert "shout at us" not in alert["preceding_turns"]
+    assert "anonymous" not in alert["preceding_turns"]
+    assert "no thanks" in alert["preceding_turns"]  # what came after is what the person needs

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation_context import ANONYMOUS_SENT_SLOT
 from actions.feedback import (
     ActionStartFeedback,
     ActionSubmitFeedback,
@@ -48,12 +49,19 @@ async def test_named_complaint_is_stored_and_child_gets_reference_and_code(backe
 
 async def test_anonymous_submission_sends_no_name_and_no_conversation_id(backend: RunningBackend) -> None:
     slots = {**NAMED_COMPLAINT, "anonymous": True, "first_name": "Sam"}
-    await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(slots, sender_id="conv-2"), {})
+    events = await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(slots, sender_id="conv-2"), {})
     (row,) = backend.rows()
     assert row["anonymous"] == 1
     assert row["first_name"] is None
     assert row["conversation_id"] is None
     assert row["home_code"] == "test-home"  # from HOME_CODE when the channel sends none
+    # Marks where the anonymous part ends, so no later alert or handoff carries it.
+    assert isinstance(_slots(events)[ANONYMOUS_SENT_SLOT], float)
+
+
+async def test_a_named_submission_marks_nothing_anonymous(backend: RunningBackend) -> None:
+    events = await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(NAMED_COMPLAINT), {})
+    assert ANONYMOUS_SENT_SLOT not in _slots(events)
 
 
 async def test_compliment_sends_who_it_is_about_not_an_outcome(backend: RunningBackend) -> None:
