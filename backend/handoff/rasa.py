@@ -44,12 +44,21 @@ class RasaClient:
     def __init__(self, http: aiohttp.ClientSession, base_url: str, token: str = "") -> None:
         self._http = http
         self._base = base_url.rstrip("/")
-        self._params = {"token": token} if token else {}
+        self._token = token
+        # Rasa 3.6 takes its auth token as `?token=` only (rasa/server.py requires_auth);
+        # its access log is off (bot/request_limits.py), and errors below never carry the URL.
+        self._params = {"token": token}
+
+    def _check_token(self) -> None:
+        # Rasa's API always needs the token; without one every call would be refused anyway.
+        if not self._token:
+            raise RasaError("the backend has no RASA_AUTH_TOKEN, so it cannot reach the chat service")
 
     def _url(self, conversation_id: str, tail: str) -> str:
         return f"{self._base}/conversations/{quote(conversation_id, safe='')}/{tail}"
 
     async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        self._check_token()
         try:
             async with self._http.post(
                 self._url(conversation_id, "tracker/events"), json=events, params=self._params, timeout=TIMEOUT
@@ -76,6 +85,7 @@ class RasaClient:
         await self.append(conversation_id, [staff_message(LEFT_TEXT, staff_name), {"event": "resume"}])
 
     async def tracker(self, conversation_id: str) -> dict[str, Any]:
+        self._check_token()
         try:
             async with self._http.get(
                 self._url(conversation_id, "tracker"), params=self._params, timeout=TIMEOUT

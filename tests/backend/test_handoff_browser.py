@@ -54,7 +54,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BackendThr
     rasa = RasaStandIn().start()
     db_file = tmp_path_factory.mktemp("handoff-browser") / "backend.sqlite3"
     settings = Settings(database_url=f"sqlite+aiosqlite:///{db_file}", service_token=SERVICE_TOKEN, reminder_time=None)
-    settings = replace(settings, safeguarding=SafeguardingSettings(rasa_url=rasa.server.url))
+    settings = replace(
+        settings, safeguarding=SafeguardingSettings(rasa_url=rasa.server.url, rasa_token="stand-in-token")
+    )
     migrate(settings.database_url)
     asyncio.run(_seed(settings))
     server = BackendThread(settings).start()
