@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import hmac
+import json
 
 from aiohttp import web
 from argon2 import PasswordHasher
@@ -14,6 +15,10 @@ from sqlalchemy import select
 
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.models import StaffUser
+from backend.throttle import rules as throttle
+from backend.throttle.address import client_address
+from backend.throttle.rules import LoginAttempt
+from backend.timeutil import utcnow
 
 ROLES = ("manager", "complaints_officer", "safeguarding_lead", "auditor")
 
@@ -54,18 +59,36 @@ def _basic_credentials(request: web.Request) -> tuple[str, str] | None:
 
 
 async def require_staff(request: web.Request) -> StaffUser:
-    """HTTP Basic with a staff account: the API's minimal staff credential."""
+    """HTTP Basic with a staff account: the API's minimal staff credential.
+
+    Throttled like the login form (backend/throttle/rules.py), and checked before any hashing.
+    """
     creds = _basic_credentials(request)
     if creds is None:
         raise web.HTTPUnauthorized(
             reason="staff credential required", headers={"WWW-Authenticate": 'Basic realm="staff"'}
         )
     username, password = creds
+    now = utcnow()
+    attempt = LoginAttempt(username.lower()[:64], client_address(request, request.app[SETTINGS].trusted_proxies))
     async with request.app[SESSIONMAKER]() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.username == username, StaffUser.active.is_(True)))
-    if user is None:
-        await asyncio.to_thread(password_matches, _DUMMY_HASH, password)
-        raise web.HTTPUnauthorized(reason="staff credential required")
-    if not await asyncio.to_thread(password_matches, user.password_hash, password):
-        raise web.HTTPUnauthorized(reason="staff credential required")
+        decision = await throttle.begin(session, attempt, user, now)
+        if isinstance(decision, throttle.Refusal):
+            raise web.HTTPTooManyRequests(
+                text=json.dumps({"error": "too many wrong passwords", "detail": decision.reason}),
+                content_type="application/json",
+                headers={"Retry-After": str(decision.retry_after)},
+            )
+        if user is None:
+            await asyncio.to_thread(password_matches, _DUMMY_HASH, password)
+            raise _wrong_credential()
+        if not await asyncio.to_thread(password_matches, user.password_hash, password):
+            raise _wrong_credential()
+        await throttle.succeeded(session, attempt, decision, user, now, browser=False)
+        await session.commit()
     return user
+
+
+def _wrong_credential() -> web.HTTPUnauthorized:
+    return web.HTTPUnauthorized(reason="staff credential required", headers={"WWW-Authenticate": 'Basic realm="staff"'})

@@ -53,6 +53,8 @@ class Alert(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Idempotency key of the concern this alert grew from; kept even if the concern arrives later.
     concern_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When the retention job deleted the child's words (message and turns); the record itself stays.
+    transcript_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AlertEvent(Base):

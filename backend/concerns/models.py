@@ -58,6 +58,8 @@ class Concern(Base):
     escalated_by_name: Mapped[str | None] = mapped_column(String(64))
     # The unread-concern reminder is sent at most once per 24 hours per concern.
     last_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the retention job deleted the child's words (message and turns); the record itself stays.
+    transcript_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ConcernEvent(Base):

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.auth import _DUMMY_HASH, password_matches
 from backend.models import StaffUser
-from backend.ratelimit import recent_failures, record_failure
 from backend.staff.audit import audit
 from backend.staff.keys import SESSION_EXPIRED, STAFF_USER
 from backend.staff.roles import SAFEGUARDING_LEAD
 from backend.staff.sessions import COOKIE_NAME, end_session, purge_idle_sessions, start_session
+from backend.throttle import rules as throttle
+from backend.throttle.address import client_address
+from backend.throttle.rules import LoginAttempt
 from backend.timeutil import utcnow
-
-MAX_FAILED_LOGINS_PER_HOUR = 10
 
 
 def _safe_next(value: str | None, user: StaffUser) -> str:
@@ -54,22 +54,27 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))[:1024]
     now = utcnow()
     settings = request.app[SETTINGS]
+    key = username.lower()
+    attempt = LoginAttempt(
+        key, client_address(request, settings.trusted_proxies), request.cookies.get(throttle.DEVICE_COOKIE)
+    )
     async with request.app[SESSIONMAKER]() as session:
-        key = username.lower()
-        if await recent_failures(session, "login", key, now) >= MAX_FAILED_LOGINS_PER_HOUR:
-            return _render_login(
-                request, "Too many failed attempts for this account. Try again in an hour.", 429, username
-            )
         user = await session.scalar(
             select(StaffUser).where(func.lower(StaffUser.username) == key, StaffUser.active.is_(True))
         )
+        # Decided before any hashing; a counted try is committed first, so parallel guesses all count.
+        decision = await throttle.begin(session, attempt, user, now)
+        if isinstance(decision, throttle.Refusal):
+            response = _render_login(request, decision.reason, 429, username)
+            response.headers["Retry-After"] = str(decision.retry_after)
+            return response
         if user is None:
             await asyncio.to_thread(password_matches, _DUMMY_HASH, password)  # same timing as a wrong password
         if user is None or not await asyncio.to_thread(password_matches, user.password_hash, password):
-            await record_failure(session, "login", key, now)
             await audit(session, None, "login_failed", "staff_user", None, f"username {username!r}")
             await session.commit()
             return _render_login(request, "Wrong username or password.", 401, username)
+        device_token = await throttle.succeeded(session, attempt, decision, user, now)
         await purge_idle_sessions(session, now, timedelta(minutes=settings.session_idle_minutes))
         if request.cookies.get(COOKIE_NAME):
             # A fresh session id at every login (no session fixation).
@@ -80,6 +85,17 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(_safe_next(str(request.query.get("next", "")) or None, user))
     response.set_cookie(
         COOKIE_NAME, token, httponly=True, samesite="Strict", secure=settings.cookie_secure, path="/staff"
+    )
+    # Remembers this browser, so other people's wrong guesses at this account never keep its owner out.
+    assert device_token is not None
+    response.set_cookie(
+        throttle.DEVICE_COOKIE,
+        device_token,
+        httponly=True,
+        samesite="Strict",
+        secure=settings.cookie_secure,
+        path="/staff",
+        max_age=int(throttle.TRUST_FOR.total_seconds()),
     )
     raise response
 

@@ -1,0 +1,1 @@
+"""Login throttling: lock an address that keeps guessing, slow an account, never lock its owner out."""
