@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.conversation_context import home_of
 from actions.feedback import clean_first_name
+from actions.sealed import unseal
 
 # Everything the offer and the request leave behind; emptied once it is answered.
 ADVOCATE_SLOTS = (
@@ -91,7 +92,7 @@ class ValidateAdvocateForm(FormValidationAction):
 
 
 def advocacy_payload(tracker: Tracker) -> dict[str, Any]:
-    reference = tracker.get_slot("last_reference")
+    reference = unseal(tracker.get_slot("last_reference"))
     if reference:
         anonymous = bool(tracker.get_slot("last_anonymous"))
         first_name = tracker.get_slot("last_first_name")

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.conversation_context import ANONYMOUS_SENT_SLOT, home_of
+from actions.sealed import seal
 
 KIND_BY_INTENT = {
     "make_complaint": "complaint",
@@ -323,7 +324,8 @@ class ActionSubmitFeedback(Action):
             events += [
                 SlotSet("advocate_offered", True),
                 SlotSet("advocate_wanted", None),
-                SlotSet("last_reference", receipt.reference if linked else None),
+                # Sealed: the stored conversation must not show which submission it made.
+                SlotSet("last_reference", seal(receipt.reference) if linked else None),
                 SlotSet("last_anonymous", anonymous if linked else None),
                 SlotSet("last_first_name", payload["first_name"] if linked else None),
             ]

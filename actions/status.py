@@ -21,6 +21,7 @@ from actions.backend_client import (
     StatusFound,
     StatusTooManyTries,
 )
+from actions.sealed import seal, unseal
 
 # The characters the backend uses (backend/codes.py): no 0/O, 1/I/L or U.
 CODE_ALPHABET = set("23456789ABCDEFGHJKMNPQRSTVWXYZ")
@@ -55,7 +56,9 @@ class ValidateStatusForm(FormValidationAction):
         reference = find_reference(value) if isinstance(value, str) else None
         if reference is None:
             dispatcher.utter_message(response="utter_reference_invalid")
-        return {"status_reference": reference}
+            return {"status_reference": None}
+        # Sealed until action_check_status uses it: the stored conversation must not show it.
+        return {"status_reference": seal(reference)}
 
     def validate_status_access_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -78,11 +81,13 @@ class ActionCheckStatus(Action):
         return "action_check_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        reference = tracker.get_slot("status_reference")
+        reference = unseal(tracker.get_slot("status_reference"))
         code = tracker.get_slot("status_access_code")
         # Emptied whatever happens next: the code is not kept a moment longer than this call.
         cleared = [SlotSet(slot, None) for slot in STATUS_SLOTS]
         if not reference or not code:
+            # Only if the seal has expired or the keys changed between turns: never silence.
+            dispatcher.utter_message(response="utter_status_failed")
             return cleared
         try:
             result = await BackendClient().check_status(reference, code)

@@ -10,6 +10,7 @@ from datetime import date, time
 from backend.alerts.settings import SafeguardingSettings, safeguarding_from_env
 from backend.concerns.settings import ConcernSettings, concerns_from_env
 from backend.staff.tls import secure_cookies
+from backend.throttle.address import normalise
 
 DEFAULT_SQLITE_PATH = "var/backend.sqlite3"
 
@@ -53,6 +54,11 @@ def _closure_days(raw: str) -> tuple[date, ...]:
         raise RuntimeError(f"CLOSURE_DAYS must be comma-separated YYYY-MM-DD dates: {exc}") from exc
 
 
+def _trusted_proxies(raw: str) -> frozenset[str]:
+    """TRUSTED_PROXIES="127.0.0.1,::1": addresses of the reverse proxies in front of the backend."""
+    return frozenset(normalise(part) for part in raw.split(",") if part.strip())
+
+
 def normalise_database_url(url: str) -> str:
     """Map plain driver-less URLs onto the async drivers the backend uses."""
     if url.startswith("postgres://"):
@@ -77,6 +83,8 @@ class Settings:
     session_absolute_hours: float = 12.0
     # Only send the session cookie over HTTPS; from the environment: on unless bound to loopback (staff/tls.py).
     cookie_secure: bool = False
+    # Reverse proxies whose X-Forwarded-For names the client (login throttling counts per address).
+    trusted_proxies: frozenset[str] = frozenset()
     closure_days: tuple[date, ...] = ()
     smtp: SmtpSettings | None = None
     # Daily reminder of due and overdue cases, Europe/London time; None switches the job off.
@@ -113,6 +121,7 @@ class Settings:
             session_idle_minutes=int(env.get("STAFF_SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=float(env.get("STAFF_SESSION_MAX_HOURS", "12")),
             cookie_secure=secure_cookies(env.get("BACKEND_HOST", "127.0.0.1"), env.get("COOKIE_SECURE", "")),
+            trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
             closure_days=_closure_days(env.get("CLOSURE_DAYS", "")),
             smtp=_smtp_from_env(env),
             reminder_time=(

@@ -6,9 +6,9 @@ channel returns straight from the dispatcher), and the stored conversation keeps
 and for references in any text, so a transcript read later (a handoff, an alert, a
 support query) cannot point back to an anonymous submission.
 
-Two slot values are kept as they are because the next turn needs them: the
-reference of the complaint just sent (for the advocate offer, emptied once it is
-answered) and a reference typed to check status. Neither is a credential.
+The two slots that carry a reference to the next turn (the complaint just sent,
+for the advocate offer; a reference typed to check status) hold it sealed by the
+actions (actions/sealed.py), so a sealed value is stored as it is.
 Configured in bot/endpoints.yml as `type: bot.tracker_store.RedactingSQLTrackerStore`.
 """
 
@@ -25,8 +25,10 @@ from actions.redact import redact
 
 # A credential: never stored, not even for a turn.
 CREDENTIAL_SLOTS = frozenset({"status_access_code"})
-# References the next turn needs; they are emptied by the actions once used.
-REFERENCE_SLOTS = frozenset({"last_reference", "status_reference"})
+# References the next turn needs, sealed by the actions; emptied once used.
+SEALED_SLOTS = frozenset({"last_reference", "status_reference"})
+# Every Fernet token starts with its version byte, base64-encoded.
+SEALED_PREFIX = "gAAAAA"
 
 
 def _redact_strings(value: Any) -> Any:
@@ -44,7 +46,8 @@ def redact_event(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("event") == "slot":
         if data.get("name") in CREDENTIAL_SLOTS:
             return {**data, "value": None}
-        if data.get("name") in REFERENCE_SLOTS:
+        value = data.get("value")
+        if data.get("name") in SEALED_SLOTS and isinstance(value, str) and value.startswith(SEALED_PREFIX):
             return data
     return _redact_strings(data)
 

@@ -11,6 +11,7 @@ from actions.advocacy import (
     ValidateAdvocateForm,
 )
 from actions.feedback import ActionSubmitFeedback
+from actions.sealed import seal, unseal
 from tests.actions.conftest import RunningBackend, make_tracker
 
 NAMED_COMPLAINT = {
@@ -34,7 +35,9 @@ async def test_every_complaint_is_followed_by_an_advocate_offer(backend: Running
     assert dispatcher.messages[-1]["response"] == "utter_offer_advocate"
     slots = _slots(events)
     assert slots["advocate_offered"] is True
-    assert slots["last_reference"].startswith("CMP-")
+    # Kept for the next turn, but sealed: the stored conversation cannot show which complaint it made.
+    assert not slots["last_reference"].startswith("CMP-")
+    assert (unseal(slots["last_reference"]) or "").startswith("CMP-")
     assert slots["last_first_name"] == "Sam"
 
 
@@ -93,7 +96,7 @@ async def test_asking_on_its_own_anonymously_sends_no_name_and_no_conversation(b
 async def test_backend_down_keeps_the_link_for_try_again(backend: RunningBackend, fast_retry: None) -> None:
     backend.stop()
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"last_reference": "CMP-2222-22", "advocate_consent": True, "advocate_offered": True})
+    tracker = make_tracker({"last_reference": seal("CMP-2222-22"), "advocate_consent": True, "advocate_offered": True})
     events = _slots(await ActionRequestAdvocate().run(dispatcher, tracker, {}))
     assert dispatcher.messages[0]["response"] == "utter_advocate_failed"
     assert "last_reference" not in events

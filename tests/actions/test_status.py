@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionSubmitFeedback
+from actions.sealed import seal, unseal
 from actions.status import ActionCheckStatus, ActionLostCode, ValidateStatusForm, find_access_code, find_reference
 from tests.actions.conftest import RunningBackend, make_tracker
 
@@ -25,14 +26,15 @@ def _slots(events: list[dict]) -> dict:
 async def _submit_complaint() -> tuple[str, str]:
     dispatcher = CollectingDispatcher()
     events = await ActionSubmitFeedback().run(dispatcher, make_tracker(COMPLAINT), {})
-    reference = _slots(events)["last_reference"]
+    reference = unseal(_slots(events)["last_reference"])
+    assert reference is not None
     code = dispatcher.messages[0]["text"].split("your code is ")[1].split(".")[0]
     return reference, code
 
 
 async def _check(reference: str, code: str) -> tuple[list[dict], dict]:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"status_reference": reference, "status_access_code": code})
+    tracker = make_tracker({"status_reference": seal(reference), "status_access_code": code})
     events = await ActionCheckStatus().run(dispatcher, tracker, {})
     return dispatcher.messages, _slots(events)
 

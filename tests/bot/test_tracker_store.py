@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -12,6 +13,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.tracker_store import RedactingSQLTrackerStore, redact_event
 
 DOMAIN = Domain.from_path("domain.yml")
+# A sealed reference as actions/sealed.py makes it (any Fernet token).
+SEALED = Fernet(Fernet.generate_key()).encrypt(b"CMP-7K4Q-2M").decode()
 RECEIPT = "Thank you. I've sent it.\nYour reference is CMP-7K4Q-2M and your code is 3R44J3. Write them down."
 
 
@@ -28,7 +31,7 @@ async def test_the_receipt_is_stored_without_the_code_or_the_reference(tmp_path:
             ActionExecuted("action_listen"),
             UserUttered("the food is always cold", intent={"name": "make_complaint", "confidence": 1.0}),
             BotUttered(RECEIPT),
-            SlotSet("last_reference", "CMP-7K4Q-2M"),
+            SlotSet("last_reference", SEALED),
         ],
         slots=DOMAIN.slots,
     )
@@ -42,7 +45,8 @@ async def test_the_receipt_is_stored_without_the_code_or_the_reference(tmp_path:
     bot_texts = [e.text for e in reloaded.events if isinstance(e, BotUttered)]
     assert bot_texts == [RECEIPT.replace("CMP-7K4Q-2M", "[reference removed]").replace("3R44J3", "[code removed]")]
     # The advocate offer on the next turn still knows which complaint it is about.
-    assert reloaded.get_slot("last_reference") == "CMP-7K4Q-2M"
+    assert reloaded.get_slot("last_reference") == SEALED
+    assert b"7K4Q" not in stored
     # The child's own words stay: the conversation goes on from them.
     assert any(isinstance(e, UserUttered) and e.text == "the food is always cold" for e in reloaded.events)
 
@@ -55,6 +59,7 @@ async def test_a_code_typed_to_check_on_a_complaint_is_never_stored(tmp_path: Pa
             ActionExecuted("action_listen"),
             UserUttered("4KX9PQ", intent={"name": "inform", "confidence": 1.0}),
             SlotSet("status_access_code", "4KX9PQ"),
+            SlotSet("status_reference", "ref cmp-7k4q-2m"),  # as typed, before the form seals it
             UserUttered("hows it going ref cmp 7k4q 2m code 3r44j3", intent={"name": "check_status"}),
         ],
         slots=DOMAIN.slots,
@@ -81,3 +86,5 @@ def test_other_slots_and_plain_words_are_left_alone() -> None:
     event = {"event": "slot", "name": "what_happened", "value": "my tv broke", "timestamp": 1.0}
     assert redact_event(event) == event
     assert redact_event({"event": "slot", "name": "status_access_code", "value": "4KX9PQ"})["value"] is None
+    plain = {"event": "slot", "name": "last_reference", "value": "CMP-7K4Q-2M"}
+    assert redact_event(plain)["value"] == "[reference removed]"  # only a sealed reference is kept
