@@ -24,6 +24,11 @@ LEFT_TEXT = (
 )
 
 
+# Set by the actions when an anonymous submission is sent (actions/conversation_context.py).
+ANONYMOUS_SENT_SLOT = "anonymous_sent_at"
+EARLIER_HIDDEN = "Earlier messages in this chat are not shown."
+
+
 class RasaError(Exception):
     """Rasa could not be reached or refused the request; the reason is safe to show staff."""
 
@@ -108,6 +113,11 @@ def chat_lines(tracker: dict[str, Any]) -> tuple[list[ChatLine], bool]:
         if not isinstance(event, dict):
             continue
         kind = event.get("event")
+        if kind == "slot" and event.get("name") == ANONYMOUS_SENT_SLOT:
+            # The child sent something anonymously: nothing said up to here is shown, and the
+            # note does not say why (that alone would tell the reader this child sent it).
+            lines = [ChatLine("system", EARLIER_HIDDEN, None)]
+            continue
         stamp = event.get("timestamp")
         at = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) else None
         if kind == "user" and isinstance(event.get("text"), str):
