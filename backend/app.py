@@ -12,6 +12,7 @@ from backend.concerns.context import concerns_context
 from backend.config import Settings
 from backend.db import assert_migrated, make_engine, make_sessionmaker
 from backend.errors import error_middleware
+from backend.limits import CLIENT_MAX_SIZE, size_limit_middleware
 from backend.openapi import build_spec
 from backend.reminders.schedule import daily_reminders
 from backend.routes import setup_routes
@@ -29,7 +30,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[error_middleware, staff_middleware], client_max_size=256 * 1024)
+    # Size limits first (before the staff middleware reads a form to check its CSRF token).
+    app = web.Application(
+        middlewares=[error_middleware, size_limit_middleware, staff_middleware], client_max_size=CLIENT_MAX_SIZE
+    )
     app[SETTINGS] = settings
     app[OPENAPI] = build_spec()
     app.cleanup_ctx.append(_database)

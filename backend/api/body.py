@@ -7,9 +7,12 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from backend.limits import API_MAX_BYTES
+
 M = TypeVar("M", bound=BaseModel)
 
-MAX_BODY_BYTES = 64 * 1024
+# The size limit middleware (backend/limits.py) has already refused bigger bodies with a 413.
+MAX_BODY_BYTES = API_MAX_BYTES
 
 
 async def read_body(request: web.Request, model: type[M]) -> M:
