@@ -17,6 +17,7 @@ from backend.config import Settings
 from backend.db import assert_migrated, make_engine, make_sessionmaker, migrate
 from backend.models import StaffUser
 from backend.staff.models import Home, HomeManager
+from backend.staff.names import clean_display_name, default_display_name
 from backend.timeutil import utcnow
 
 
@@ -36,11 +37,21 @@ async def _create_user(
     password: str,
     homes: list[str] | None = None,
     email: str | None = None,
+    display_name: str | None = None,
 ) -> None:
-    """Create the account; a manager is assigned to each --home (created with its code as name if new)."""
+    """Create the account; a manager is assigned to each --home (created with its code as name if new).
+
+    Without a display name the account gets the role's plain name ("the home manager"), never the username.
+    """
     engine = make_engine(settings.database_url)
     async with make_sessionmaker(engine)() as session:
-        user = StaffUser(username=username, role=role, password_hash=hash_password(password), email=email)
+        user = StaffUser(
+            username=username,
+            role=role,
+            password_hash=hash_password(password),
+            email=email,
+            display_name=display_name or default_display_name(role),
+        )
         session.add(user)
         await session.flush()
         for code in homes or []:
@@ -77,6 +88,11 @@ def main(argv: list[str] | None = None) -> None:
         "--home", action="append", default=[], help="home code a manager looks after (repeat for several)"
     )
     create.add_argument("--email", help="where the daily reminder is sent")
+    create.add_argument(
+        "--display-name",
+        help='what children see in a chat, e.g. "Sam T" (default: the role, e.g. "the home manager"; '
+        "never the username)",
+    )
     sub.add_parser("reminders", help="send today's overdue/due-soon reminders now (the server also runs it daily)")
     args = parser.parse_args(argv)
 
@@ -92,8 +108,18 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("use a password of at least 12 characters")
         if args.home and args.role != "manager":
             raise SystemExit("--home is for managers (other roles see every home)")
-        asyncio.run(_create_user(settings, args.username, args.role, password, args.home, args.email))
-        print(f"created {args.role} account {args.username!r}" + (f" for {', '.join(args.home)}" if args.home else ""))
+        try:
+            shown = clean_display_name(args.display_name) if args.display_name is not None else None
+        except ValueError as exc:
+            raise SystemExit(f"--display-name: {exc}") from exc
+        if shown is not None and shown.casefold() == args.username.strip().casefold():
+            raise SystemExit("--display-name: choose a name other than the username (children see it)")
+        asyncio.run(_create_user(settings, args.username, args.role, password, args.home, args.email, shown))
+        print(
+            f"created {args.role} account {args.username!r}"
+            + (f" for {', '.join(args.home)}" if args.home else "")
+            + f", shown to children as {shown or default_display_name(args.role)!r}"
+        )
     elif args.command == "reminders":
         asyncio.run(_reminders(settings))
 

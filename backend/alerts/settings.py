@@ -44,6 +44,13 @@ class SafeguardingSettings:
     escalation: tuple[Contact, ...] = ()
     # A home may have its own list; homes not listed use `escalation`.
     escalation_by_home: Mapping[str, tuple[Contact, ...]] = field(default_factory=dict)
+    # Allegations against staff never go to the manager role (backend/alerts/routing.py): besides every
+    # safeguarding lead and complaints officer account with an email, they go to these addresses,
+    # this webhook (the general one is not used for them) and this escalation list (when empty: the
+    # home's list without any manager's or auditor's address).
+    staff_conduct_emails: tuple[str, ...] = ()
+    staff_conduct_webhook_url: str | None = None
+    staff_conduct_escalation: tuple[Contact, ...] = ()
     # Each notification: this many attempts, waiting base * 2**n seconds (capped) between them.
     retry_attempts: int = 6
     retry_base_seconds: float = 2.0
@@ -129,6 +136,9 @@ def safeguarding_from_env(env: Mapping[str, str] | None = None) -> SafeguardingS
         "escalation": env.get("ALERT_ESCALATION_LIST", ""),
         "retry_attempts": env.get("ALERT_RETRY_ATTEMPTS", "6"),
         "retry_base_seconds": env.get("ALERT_RETRY_BASE_SECONDS", "2"),
+        "staff_conduct_emails": _split(env.get("ALERT_STAFF_CONDUCT_EMAILS", "")),
+        "staff_conduct_webhook": env.get("ALERT_STAFF_CONDUCT_WEBHOOK_URL", "").strip() or None,
+        "staff_conduct_escalation": env.get("ALERT_STAFF_CONDUCT_ESCALATION_LIST", ""),
     }
     # Unset: use var/safeguarding.yml if it exists. Empty: no file. A path: it must exist.
     configured = env.get("SAFEGUARDING_CONFIG")
@@ -153,12 +163,18 @@ def settings_from_mapping(raw: Mapping[str, Any], **extra: Any) -> SafeguardingS
     if attempts < 1:
         raise RuntimeError("retry_attempts must be at least 1")
     webhook = raw.get("webhook")
+    conduct_webhook = raw.get("staff_conduct_webhook")
     return SafeguardingSettings(
         notify_emails=tuple(_email(e, "notify_emails") for e in _split_any(raw.get("notify_emails"))),
         webhook_url=_url(webhook, "webhook") if webhook else None,
         escalate_after_seconds=_positive(raw.get("escalate_after_seconds", 300), "escalate_after_seconds"),
         escalation=_contacts(raw.get("escalation"), "escalation"),
         escalation_by_home={str(code): _contacts(v, f"escalation_by_home.{code}") for code, v in homes.items()},
+        staff_conduct_emails=tuple(
+            _email(e, "staff_conduct_emails") for e in _split_any(raw.get("staff_conduct_emails"))
+        ),
+        staff_conduct_webhook_url=_url(conduct_webhook, "staff_conduct_webhook") if conduct_webhook else None,
+        staff_conduct_escalation=_contacts(raw.get("staff_conduct_escalation"), "staff_conduct_escalation"),
         retry_attempts=attempts,
         retry_base_seconds=_positive(raw.get("retry_base_seconds", 2), "retry_base_seconds"),
         retry_max_seconds=_positive(raw.get("retry_max_seconds", 300), "retry_max_seconds"),

@@ -25,12 +25,15 @@ from backend.alerts.models import (
     AlertEvent,
     AlertNotification,
 )
+from backend.alerts.routing import route
 from backend.alerts.schemas import AlertCreate, AlertSummary, Turn
 from backend.alerts.settings import Contact, SafeguardingSettings
 from backend.concerns.link import link_new_alert
 from backend.models import StaffUser
 from backend.staff.audit import audit
+from backend.staff.conduct import alert_condition, is_about_staff
 from backend.staff.names import display_name
+from backend.staff.roles import Scope
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,9 @@ async def create_alert(
     existing = await session.scalar(select(Alert).where(Alert.idempotency_key == data.idempotency_key))
     if existing is not None:
         return existing, False, []
-    has_ladder = bool(settings.escalation_for(data.home))
+    about_staff = await is_about_staff(session, data.category, data.conversation_id)
+    routed = await route(session, settings, data.home, about_staff)
+    has_ladder = bool(routed.ladder)
     alert = Alert(
         idempotency_key=data.idempotency_key,
         conversation_id=data.conversation_id,
@@ -129,18 +134,17 @@ async def create_alert(
     )
     if data.concern_key:
         await link_new_alert(session, alert, data.concern_key, actor)
-    rows = _queue(
-        alert, "created", None, settings.notify_emails, [settings.webhook_url] if settings.webhook_url else []
-    )
+    rows = _queue(alert, "created", None, routed.emails, routed.webhooks)
     session.add_all(rows)
     if not rows:
         log.warning(
-            "safeguarding alert %s (home %s, %s/%s): no email or webhook notifier configured, "
+            "safeguarding alert %s (home %s, %s/%s): no email or webhook notifier configured%s, "
             "staff see it on /staff/alerts only",
             alert.id,
             alert.home_code,
             alert.category,
             alert.severity,
+            " for allegations against staff" if about_staff else "",
         )
     if not has_ladder:
         log.warning("safeguarding alert %s: no escalation list for home %s", alert.id, alert.home_code)
@@ -163,7 +167,9 @@ async def escalate_due(
     changed: list[Alert] = []
     queued: list[AlertNotification] = []
     for alert in due:
-        ladder = settings.escalation_for(alert.home_code)
+        about_staff = await is_about_staff(session, alert.category, alert.conversation_id)
+        routed = await route(session, settings, alert.home_code, about_staff)
+        ladder = routed.ladder
         level = alert.escalation_level
         if level >= len(ladder):
             alert.next_escalation_at = None
@@ -193,7 +199,7 @@ async def escalate_due(
                 f"{int(waited.total_seconds())} s" + (" - last contact on the list" if last else "")
             ),
         )
-        webhooks = [w for w in (contact.webhook_url, settings.webhook_url) if w]
+        webhooks = [w for w in (contact.webhook_url, *routed.webhooks) if w]
         queued += _queue(alert, f"escalated:{level + 1}", contact, [contact.email] if contact.email else [], webhooks)
         changed.append(alert)
     session.add_all(queued)
@@ -240,6 +246,7 @@ async def set_handoff(session: AsyncSession, alert: Alert, user: StaffUser, now:
     """Joining the conversation also acknowledges the alert: a person is with the child."""
     if active and alert.status in OPEN_STATES:
         await acknowledge(session, alert, user, now)
+    alert.handoff_by_id = user.id if active else None
     alert.handoff_by_name = display_name(user) if active else None
     await record(session, alert, "handoff_started" if active else "handoff_ended", user)
     await session.commit()
@@ -248,7 +255,7 @@ async def set_handoff(session: AsyncSession, alert: Alert, user: StaffUser, now:
 async def live_handoff(session: AsyncSession, conversation_id: str) -> Alert | None:
     """The alert through which a person is talking with this conversation now, if any."""
     return await session.scalar(
-        select(Alert).where(Alert.conversation_id == conversation_id, Alert.handoff_by_name.is_not(None)).limit(1)
+        select(Alert).where(Alert.conversation_id == conversation_id, Alert.handoff_by_id.is_not(None)).limit(1)
     )
 
 
@@ -256,14 +263,11 @@ async def get_alert(session: AsyncSession, alert_id: int) -> Alert | None:
     return await session.get(Alert, alert_id, populate_existing=True)
 
 
-async def list_alerts(
-    session: AsyncSession, homes: set[str] | None, *, open_only: bool = False, limit: int = 200
-) -> list[Alert]:
-    query = select(Alert).order_by(Alert.received_at.desc(), Alert.id.desc()).limit(limit)
+async def list_alerts(session: AsyncSession, scope: Scope, *, open_only: bool = False, limit: int = 200) -> list[Alert]:
+    """The alerts this scope may see (home and staff-conduct rules from backend/staff/roles.py)."""
+    query = select(Alert).where(alert_condition(scope)).order_by(Alert.received_at.desc(), Alert.id.desc()).limit(limit)
     if open_only:
         query = query.where(Alert.status.in_(OPEN_STATES))
-    if homes is not None:
-        query = query.where(Alert.home_code.in_(homes))
     return list(await session.scalars(query))
 
 

@@ -1,9 +1,12 @@
 """GET /staff/alerts/stream: server-sent events for the live alerts page.
 
-On connect: the open alerts (`snapshot`); then every new or changed alert (`alert`)
-the moment it is committed. The stream keeps the staff session alive (the duty
-monitor must not silently log itself out) and ends with `expired` if the session
-is ended or the account disabled.
+On connect: the open alerts this person may see (`snapshot`); then every new or
+changed one (`alert`) the moment it is committed. Before each event, and every
+SESSION_CHECK_SECONDS while quiet, the session is loaded again (which keeps it from
+going idle: the duty monitor must not silently log itself out, but the absolute
+lifetime still ends it) and the account's role and homes are read again. The stream
+ends with `expired` when the session has ended, the account is disabled or its role
+or homes have changed (the page then asks the person to log in or reload).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,14 +22,15 @@ from backend.alerts.access import ALERT_READERS
 from backend.alerts.keys import BROADCASTER
 from backend.alerts.store import list_alerts, summary
 from backend.appkeys import SESSIONMAKER, SETTINGS
-from backend.staff.roles import home_scope, require_role
-from backend.staff.sessions import COOKIE_NAME, load_session
+from backend.staff.conduct import is_about_staff
+from backend.staff.roles import Scope, may_see_safeguarding_item, require_role, scope_for
+from backend.staff.sessions import COOKIE_NAME, load_session, session_limits
 from backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
-SESSION_CHECK_SECONDS = 60.0
+SESSION_CHECK_SECONDS = 30.0
 
 
 def _event(name: str, data: Any) -> bytes:
@@ -35,13 +38,36 @@ def _event(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def _session_alive(request: web.Request) -> bool:
-    token = request.cookies.get(COOKIE_NAME, "")
-    idle = timedelta(minutes=request.app[SETTINGS].session_idle_minutes)
-    async with request.app[SESSIONMAKER]() as session:
-        loaded = await load_session(session, token, utcnow(), idle) if token else None
-        await session.commit()
-    return loaded is not None and loaded[1].role in ALERT_READERS
+class Watch:
+    """The stream's view of who is watching, re-read from the database on every check."""
+
+    def __init__(self, request: web.Request, scope: Scope) -> None:
+        self._request = request
+        self._token = request.cookies.get(COOKIE_NAME, "")
+        self.scope = scope
+
+    async def still_valid(self) -> str | None:
+        """None while the session, role and homes are as at connect; else the reason the stream ends."""
+        app = self._request.app
+        async with app[SESSIONMAKER]() as session:
+            loaded = await load_session(session, self._token, utcnow(), session_limits(app[SETTINGS]))
+            scope = await scope_for(session, loaded[1]) if loaded is not None else None
+            await session.commit()
+        if loaded is None:
+            return "session ended"
+        if scope is None or scope.role not in ALERT_READERS or scope != self.scope:
+            return "your role or homes changed"
+        return None
+
+    async def may_see(self, item: dict[str, Any]) -> bool:
+        """One published alert summary, by the same rule as the pages (roles.may_see_safeguarding_item)."""
+        if not self.scope.allows_home(item.get("home", "")):
+            return False
+        about_staff = False
+        if not self.scope.staff_conduct:
+            async with self._request.app[SESSIONMAKER]() as session:
+                about_staff = await is_about_staff(session, item.get("category"), item.get("conversation_id", ""))
+        return may_see_safeguarding_item(self.scope, item.get("home", ""), about_staff)
 
 
 async def alert_stream(request: web.Request) -> web.StreamResponse:
@@ -52,8 +78,9 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     response: web.StreamResponse | None = None
     try:
         async with request.app[SESSIONMAKER]() as session:
-            homes = await home_scope(session, user)
-            open_alerts = await list_alerts(session, homes, open_only=True)
+            scope = await scope_for(session, user)
+            open_alerts = await list_alerts(session, scope, open_only=True)
+        watch = Watch(request, scope)
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream",
@@ -75,13 +102,15 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                 item = False
             if item is None:
                 break  # server shutting down (or we fell behind): the page reconnects
-            if item and (homes is None or item["home"] in homes):
-                await response.write(_event("alert", item))
-            if loop.time() >= next_check:
+            # Every event is checked against the session as it is now, not as it was at connect.
+            if item or loop.time() >= next_check:
                 next_check = loop.time() + SESSION_CHECK_SECONDS
-                if not await _session_alive(request):
-                    await response.write(_event("expired", {"reason": "session ended"}))
+                reason = await watch.still_valid()
+                if reason is not None:
+                    await response.write(_event("expired", {"reason": reason}))
                     break
+            if item and await watch.may_see(item):
+                await response.write(_event("alert", item))
         return response
     except (ConnectionResetError, ConnectionError):
         log.debug("alert stream client went away")

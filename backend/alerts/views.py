@@ -11,6 +11,7 @@ from backend.alerts.access import ALERT_READERS, ALERT_WORKERS, may_act, visible
 from backend.alerts.keys import BROADCASTER
 from backend.alerts.labels import SOURCE_LABELS, category_label
 from backend.alerts.models import OPEN_STATES, Alert
+from backend.alerts.routing import route
 from backend.alerts.store import acknowledge, close, history, list_alerts, summary
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.concerns.queries import by_key
@@ -18,7 +19,9 @@ from backend.concerns.scope import concern_scope
 from backend.deadlines import LONDON
 from backend.models import StaffUser
 from backend.staff.audit import audit
-from backend.staff.roles import home_scope, require_role
+from backend.staff.conduct import is_about_staff
+from backend.staff.names import display_name
+from backend.staff.roles import may_hand_back, may_read_handoff, require_role, scope_for
 from backend.timeutil import utcnow
 
 MAX_NOTE = 2000
@@ -39,8 +42,8 @@ def publish(request: web.Request, alert: Alert) -> None:
 async def alerts_page(request: web.Request) -> web.Response:
     user = require_role(request, *ALERT_READERS)
     async with request.app[SESSIONMAKER]() as session:
-        homes = await home_scope(session, user)
-        alerts = await list_alerts(session, homes)
+        scope = await scope_for(session, user)
+        alerts = await list_alerts(session, scope)
         await audit(session, user, "view_alert_list", "alert_list", None)
         await session.commit()
     open_count = sum(1 for a in alerts if a.status in OPEN_STATES)
@@ -52,7 +55,7 @@ async def alerts_page(request: web.Request) -> web.Response:
             "open_count": open_count,
             "category_label": category_label,
             "when": when,
-            "no_home_scope": homes is not None and not homes,
+            "no_home_scope": scope.homes is not None and not scope.homes,
         },
     )
 
@@ -64,8 +67,10 @@ async def render_alert(
         alert = await visible_alert(request, session, user)
         events = await history(session, alert.id)
         concern = await by_key(session, alert.concern_key) if alert.concern_key else None
-        if concern is not None and not (await concern_scope(session, user)).allows(concern):
+        if concern is not None and not await (await concern_scope(session, user)).allows(session, concern):
             concern = None
+        about_staff = await is_about_staff(session, alert.category, alert.conversation_id)
+        ladder = (await route(session, request.app[SETTINGS].safeguarding, alert.home_code, about_staff)).ladder
         await audit(session, user, "view_alert", "alert", alert.id, home_code=alert.home_code)
         await session.commit()
     response = aiohttp_jinja2.render_template(
@@ -79,7 +84,10 @@ async def render_alert(
             "category_label": category_label,
             "when": when,
             "source_label": SOURCE_LABELS.get(alert.source, alert.source),
-            "ladder": [c.label for c in request.app[SETTINGS].safeguarding.escalation_for(alert.home_code)],
+            "ladder": [c.label for c in ladder],
+            "reads_handoff": may_read_handoff(user, alert.handoff_by_id),
+            "hands_back": may_hand_back(user, alert.handoff_by_id),
+            "staff_display_name": display_name(user),
             "concern": concern,
             "error": error,
         },

@@ -11,7 +11,8 @@ from backend.errors import problem
 from backend.models import StaffUser
 from backend.schemas import SubmissionCreate, SubmissionList, SubmissionOut, SubmissionReceipt
 from backend.staff.audit import audit
-from backend.staff.roles import SAFEGUARDING_LEAD, home_scope
+from backend.staff.conduct import staff_conduct_submissions
+from backend.staff.roles import SAFEGUARDING_LEAD, home_scope, sees_staff_conduct
 from backend.submissions import create_submission, get_submission, list_submissions
 from backend.workflow.service import working_calendar
 
@@ -43,7 +44,10 @@ async def get_submissions(request: web.Request) -> web.Response:
     user = await _api_reader(request)
     async with request.app[SESSIONMAKER]() as session:
         homes = await home_scope(session, user)
-        records = [r for r in await list_submissions(session) if homes is None or r.home_code in homes]
+        hidden = set() if sees_staff_conduct(user.role) else await staff_conduct_submissions(session)
+        records = [
+            r for r in await list_submissions(session) if (homes is None or r.home_code in homes) and r.id not in hidden
+        ]
         await audit(session, user, "api_list_submissions", "submission_list", None, f"{len(records)} records")
         await session.commit()
     body = SubmissionList(items=[SubmissionOut.model_validate(r) for r in records])
@@ -57,6 +61,9 @@ async def get_one_submission(request: web.Request) -> web.Response:
         record = await get_submission(session, request.match_info["reference"].upper())
         if record is not None and homes is not None and record.home_code not in homes:
             record = None  # another home's case looks like no case at all
+        if record is not None and not sees_staff_conduct(user.role):
+            if record.id in await staff_conduct_submissions(session):
+                record = None  # an allegation against staff, likewise (backend/staff/roles.py)
         if record is not None:
             await audit(
                 session, user, "api_view_submission", "case", record.reference, None, home_code=record.home_code

@@ -1,4 +1,4 @@
-"""Who may see and act on safeguarding concerns."""
+"""Who may see and act on safeguarding concerns (the rules themselves are in backend/staff/roles.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from backend.concerns.models import Concern
 from backend.concerns.scope import concern_scope
 from backend.concerns.store import get_concern
 from backend.models import StaffUser
-from backend.staff.roles import AUDITOR, COMPLAINTS_OFFICER, MANAGER, SAFEGUARDING_LEAD
+from backend.staff.roles import CONCERN_READERS, CONCERN_WORKERS
 
-# Managers see their own homes' concerns, never one about staff conduct; the auditor reads but never acts.
-CONCERN_READERS = (SAFEGUARDING_LEAD, COMPLAINTS_OFFICER, AUDITOR, MANAGER)
-CONCERN_WORKERS = (SAFEGUARDING_LEAD, COMPLAINTS_OFFICER, MANAGER)
+__all__ = ["CONCERN_READERS", "CONCERN_WORKERS", "may_act", "visible_concern"]
 
 
 def may_act(user: StaffUser) -> bool:
@@ -25,6 +23,6 @@ async def visible_concern(request: web.Request, session: AsyncSession, user: Sta
     raw = request.match_info["concern_id"]
     concern = await get_concern(session, int(raw)) if raw.isdigit() and len(raw) < 12 else None
     scope = await concern_scope(session, user)
-    if concern is None or not scope.allows(concern):
+    if concern is None or not await scope.allows(session, concern):
         raise web.HTTPNotFound(reason="no concern with that number that you can see")
     return concern

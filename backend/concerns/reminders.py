@@ -15,11 +15,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.alerts.labels import category_label
+from backend.alerts.routing import staff_conduct_emails
 from backend.concerns.history import record
 from backend.concerns.models import NEW, Concern
 from backend.config import Settings, SmtpSettings
 from backend.models import StaffUser
 from backend.notify.email import EmailFailedError, send_email
+from backend.staff.conduct import is_about_staff
 from backend.staff.roles import SAFEGUARDING_LEAD
 from backend.timeutil import utcnow
 from backend.web.templating import format_datetime
@@ -38,6 +40,13 @@ async def recipients(session: AsyncSession, settings: Settings) -> list[str]:
     )
     addresses = [e.strip() for e in leads if e and e.strip()] + list(settings.concerns.notify_emails)
     return list(dict.fromkeys(addresses))
+
+
+async def recipients_for(session: AsyncSession, settings: Settings, concern: Concern) -> list[str]:
+    """An allegation against staff goes only to the leads and complaints officers (backend/alerts/routing.py)."""
+    if await is_about_staff(session, concern.category, concern.conversation_id):
+        return list(await staff_conduct_emails(session, settings.safeguarding))
+    return await recipients(session, settings)
 
 
 def reminder_email(concern: Concern, public_url: str) -> tuple[str, str]:
@@ -96,7 +105,7 @@ async def remind_one(sessionmaker: async_sessionmaker, settings: Settings, conce
     """
     previous = concern.last_reminder_at
     async with sessionmaker() as session:
-        to = await recipients(session, settings)
+        to = await recipients_for(session, settings, concern)
         by_email = settings.smtp is not None and bool(to)
         why = "no mail server (SMTP_HOST) set" if settings.smtp is None else "no address to send to"
         if not await _claim(session, concern, now):

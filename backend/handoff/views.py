@@ -2,7 +2,10 @@
 
 The bot is paused for that conversation only (Rasa's ConversationPaused); every
 staff message is a "bot" event marked from_staff, which the child's page shows
-as a message from a person. Every step is audited.
+as a message from a person, named by the staff member's display name (never
+their username). The conversation itself is read only by the person who joined,
+only while they are in it (`roles.may_read_handoff`); every read, and every
+refused one, is audited.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ import logging
 import aiohttp_jinja2
 from aiohttp import web
 
-from backend.alerts.access import ALERT_READERS, ALERT_WORKERS, may_act, visible_alert
+from backend.alerts.access import ALERT_READERS, ALERT_WORKERS, visible_alert
 from backend.alerts.keys import HTTP
-from backend.alerts.store import acknowledge, display_name, live_handoff, record, set_handoff
+from backend.alerts.models import Alert
+from backend.alerts.store import acknowledge, live_handoff, record, set_handoff
 from backend.alerts.views import publish, render_alert, when
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.errors import problem
 from backend.handoff.rasa import RasaClient, RasaError, chat_lines
 from backend.models import StaffUser
 from backend.staff.audit import audit
-from backend.staff.roles import require_role
+from backend.staff.names import display_name
+from backend.staff.roles import may_hand_back, may_read_handoff, require_role
 from backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -45,7 +50,7 @@ async def join(request: web.Request) -> web.StreamResponse:
         alert = await visible_alert(request, session, user)
         # Another alert from the same conversation may already have a person with the child.
         live = alert if alert.handoff_by_name else await live_handoff(session, alert.conversation_id)
-        if live is not None and live.handoff_by_name != name:
+        if live is not None and live.handoff_by_id != user.id:
             return await render_alert(
                 request, user, error=f"{live.handoff_by_name} is already talking with the child.", status=409
             )
@@ -64,6 +69,20 @@ async def join(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/staff/alerts/{alert.id}/handoff")
 
 
+NOT_YOURS = "only the member of staff who joined this conversation can read it, and only while they are in it"
+
+
+async def _readable_alert(request: web.Request, user: StaffUser, action: str) -> tuple[Alert | None, str | None]:
+    """The alert whose live conversation this user may read, or the reason they may not; audited either way."""
+    async with request.app[SESSIONMAKER]() as session:
+        alert = await visible_alert(request, session, user)
+        allowed = may_read_handoff(user, alert.handoff_by_id)
+        detail = None if allowed else ("refused: not live" if alert.handoff_by_name is None else "refused: not theirs")
+        await audit(session, user, action, "alert", alert.id, detail, home_code=alert.home_code)
+        await session.commit()
+    return (alert, None) if allowed else (None, NOT_YOURS)
+
+
 async def handoff_page(request: web.Request) -> web.Response:
     user = require_role(request, *ALERT_READERS)
     return await _render_handoff(request, user)
@@ -72,10 +91,9 @@ async def handoff_page(request: web.Request) -> web.Response:
 async def _render_handoff(
     request: web.Request, user: StaffUser, *, error: str | None = None, status: int = 200
 ) -> web.Response:
-    async with request.app[SESSIONMAKER]() as session:
-        alert = await visible_alert(request, session, user)
-        await audit(session, user, "view_handoff", "alert", alert.id, home_code=alert.home_code)
-        await session.commit()
+    alert, refused = await _readable_alert(request, user, "view_handoff")
+    if alert is None:
+        raise web.HTTPForbidden(reason=refused)
     lines, paused = [], False
     try:
         lines, paused = chat_lines(await rasa_client(request).tracker(alert.conversation_id))
@@ -89,8 +107,8 @@ async def _render_handoff(
             "lines": lines,
             "paused": paused,
             "error": error,
-            "mine": may_act(user) and alert.handoff_by_name == display_name(user),
-            "may_act": may_act(user),
+            "mine": True,
+            "may_act": True,
             "max_message": MAX_MESSAGE,
             "when": when,
         },
@@ -100,10 +118,11 @@ async def _render_handoff(
 
 
 async def handoff_messages(request: web.Request) -> web.Response:
-    """JSON for the page's poll: the whole conversation as staff see it."""
+    """JSON for the page's poll: the whole conversation as staff see it (each poll is a read, and audited)."""
     user = require_role(request, *ALERT_READERS)
-    async with request.app[SESSIONMAKER]() as session:
-        alert = await visible_alert(request, session, user)
+    alert, refused = await _readable_alert(request, user, "read_handoff_messages")
+    if alert is None:
+        return problem(403, refused or NOT_YOURS)
     try:
         lines, paused = chat_lines(await rasa_client(request).tracker(alert.conversation_id))
     except RasaError as exc:
@@ -134,7 +153,7 @@ async def send(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONMAKER]() as session:
         alert = await visible_alert(request, session, user)
         problem = None
-        if alert.handoff_by_name != name:
+        if alert.handoff_by_id != user.id:
             problem = "Join the conversation before sending a message."
         elif not text:
             problem = "Write a message first."
@@ -150,6 +169,8 @@ async def send(request: web.Request) -> web.StreamResponse:
                 await session.commit()
     if _wants_json(request):
         return web.json_response({"ok": problem is None, "error": problem}, status=200 if problem is None else 400)
+    if problem is not None and alert.handoff_by_id != user.id:
+        return await render_alert(request, user, error=problem, status=400)  # not theirs to read
     if problem is not None:
         return await _render_handoff(request, user, error=problem, status=400)
     raise web.HTTPSeeOther(f"/staff/alerts/{alert.id}/handoff")
@@ -157,12 +178,11 @@ async def send(request: web.Request) -> web.StreamResponse:
 
 async def leave(request: web.Request) -> web.StreamResponse:
     user = require_role(request, *ALERT_WORKERS)
-    name = display_name(user)
     async with request.app[SESSIONMAKER]() as session:
         alert = await visible_alert(request, session, user)
         if alert.handoff_by_name is None:
             raise web.HTTPSeeOther(f"/staff/alerts/{alert.id}")
-        if alert.handoff_by_name != name and user.role not in ("safeguarding_lead", "manager"):
+        if not may_hand_back(user, alert.handoff_by_id):
             return await render_alert(
                 request, user, error=f"Only {alert.handoff_by_name} or a lead can hand this back.", status=403
             )

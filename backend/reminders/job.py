@@ -15,7 +15,7 @@ from backend.notify.email import EmailFailedError, send_email
 from backend.reminders.concerns import build_concern_reminders
 from backend.reminders.reminder import Reminder
 from backend.staff.audit import audit
-from backend.staff.roles import COMPLAINTS_OFFICER, MANAGER, home_scope
+from backend.staff.roles import COMPLAINTS_OFFICER, MANAGER, home_scope, sees_staff_conduct
 from backend.workflow.queries import due_cases
 from backend.workflow.rules import STATE_LABELS
 from backend.workflow.service import working_calendar
@@ -51,7 +51,12 @@ async def build_reminders(
             homes = await home_scope(session, user)
             if homes is not None and not homes:
                 continue
-            cases = await due_cases(session, homes, until)
+            # A manager's reminder never names a case about staff conduct (backend/staff/roles.py).
+            cases = [
+                c
+                for c in await due_cases(session, homes, until)
+                if sees_staff_conduct(user.role) or not c.staff_conduct
+            ]
             if not cases:
                 continue
             overdue, due = [], []

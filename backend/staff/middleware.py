@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -11,7 +10,8 @@ from aiohttp import web
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.staff.csrf import check_csrf, set_login_cookie
 from backend.staff.keys import SESSION_EXPIRED, STAFF_SESSION, STAFF_USER
-from backend.staff.sessions import COOKIE_NAME, load_session
+from backend.staff.sessions import COOKIE_NAME, load_session, session_limits
+from backend.staff.tls import came_over_https
 from backend.timeutil import utcnow
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -46,10 +46,16 @@ async def staff_middleware(request: web.Request, handler: Handler) -> web.Stream
     settings = request.app[SETTINGS]
     request[STAFF_USER] = None
     request[STAFF_SESSION] = None
+    if settings.cookie_secure and not came_over_https(request):
+        # The Secure cookie would never come back over plain HTTP: say why instead of looping to the login.
+        return _error_page(
+            request,
+            web.HTTPForbidden(reason="staff pages need HTTPS here: open them through the https:// address"),
+        )
     token = request.cookies.get(COOKIE_NAME)
     if token:
         async with request.app[SESSIONMAKER]() as session:
-            loaded = await load_session(session, token, utcnow(), timedelta(minutes=settings.session_idle_minutes))
+            loaded = await load_session(session, token, utcnow(), session_limits(settings))
             await session.commit()
         if loaded is None:
             request[SESSION_EXPIRED] = True

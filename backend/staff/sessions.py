@@ -1,18 +1,41 @@
-"""Server-side staff sessions: a random token in the cookie, its SHA-256 in the database."""
+"""Server-side staff sessions: a random token in the cookie, its SHA-256 in the database.
+
+A session ends after `idle` without a request, and in any case `absolute` after login
+(a stolen or forgotten session cannot be kept alive for ever, e.g. by the live alerts page).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import StaffUser
 from backend.staff.models import StaffSession
 
 COOKIE_NAME = "staff_session"
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle: timedelta
+    absolute: timedelta
+
+
+class _HasLimits(Protocol):
+    session_idle_minutes: int
+    session_absolute_hours: float
+
+
+def session_limits(settings: _HasLimits) -> SessionLimits:
+    return SessionLimits(
+        idle=timedelta(minutes=settings.session_idle_minutes), absolute=timedelta(hours=settings.session_absolute_hours)
+    )
 
 
 def _hash(token: str) -> str:
@@ -34,15 +57,19 @@ async def start_session(session: AsyncSession, user: StaffUser, now: datetime) -
     return token, row
 
 
+def _expired(row: StaffSession, now: datetime, limits: SessionLimits) -> bool:
+    return row.last_seen_at + limits.idle < now or row.created_at + limits.absolute < now
+
+
 async def load_session(
-    session: AsyncSession, token: str, now: datetime, idle: timedelta
+    session: AsyncSession, token: str, now: datetime, limits: SessionLimits
 ) -> tuple[StaffSession, StaffUser] | None:
-    """The live session and its user, or None. An idle session is deleted, not just ignored."""
+    """The live session and its user (read afresh), or None. An expired session is deleted, not just ignored."""
     row = await session.scalar(select(StaffSession).where(StaffSession.token_hash == _hash(token)))
     if row is None:
         return None
-    user = await session.get(StaffUser, row.staff_user_id)
-    if row.last_seen_at + idle < now or user is None or not user.active:
+    user = await session.get(StaffUser, row.staff_user_id, populate_existing=True)
+    if _expired(row, now, limits) or user is None or not user.active:
         await session.delete(row)
         return None
     row.last_seen_at = now
@@ -53,5 +80,12 @@ async def end_session(session: AsyncSession, token: str) -> None:
     await session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash(token)))
 
 
-async def purge_idle_sessions(session: AsyncSession, now: datetime, idle: timedelta) -> None:
-    await session.execute(delete(StaffSession).where(StaffSession.last_seen_at < now - idle))
+async def purge_idle_sessions(
+    session: AsyncSession, now: datetime, idle: timedelta, absolute: timedelta | None = None
+) -> int:
+    """Delete sessions idle for longer than `idle` or (when given) older than `absolute`; returns how many."""
+    expired = StaffSession.last_seen_at < now - idle
+    if absolute is not None:
+        expired = or_(expired, StaffSession.created_at < now - absolute)
+    result = await session.execute(delete(StaffSession).where(expired))
+    return result.rowcount or 0

@@ -35,6 +35,13 @@
     try {
       const resp = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       const data = await resp.json();
+      if (resp.status === 403) {
+        // Handed back, or never ours: the server refuses, so stop asking.
+        window.clearInterval(timer);
+        errorEl.textContent = "You can no longer read this conversation: " + data.error + ".";
+        errorEl.hidden = false;
+        return;
+      }
       if (!resp.ok) throw new Error(data.error || "HTTP " + resp.status);
       errorEl.hidden = true;
       if (data.lines.length !== lastCount) {
@@ -49,5 +56,5 @@
       errorEl.hidden = false;
     }
   }
-  window.setInterval(refresh, 2000);
+  const timer = window.setInterval(refresh, 2000);
 })();

@@ -196,11 +196,14 @@
       const a = JSON.parse(ev.data);
       upsert(a, !state.has(a.id));
     });
-    source.addEventListener("expired", function () {
+    source.addEventListener("expired", function (ev) {
       source.close();
-      statusEl.textContent = "Logged out";
+      const reason = JSON.parse(ev.data).reason;
+      statusEl.textContent = reason === "session ended" ? "Logged out" : "Stopped";
       statusEl.className = "live-status down";
-      problem("You have been logged out, so new alerts will NOT appear. Log in again.");
+      problem(reason === "session ended"
+        ? "You have been logged out, so new alerts will NOT appear. Log in again."
+        : "Your access changed (" + reason + "), so new alerts will NOT appear. Reload the page.");
     });
     source.addEventListener("error", function () {
       statusEl.textContent = "Reconnecting…";

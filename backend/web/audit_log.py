@@ -8,8 +8,9 @@ from sqlalchemy import or_, select
 
 from backend.appkeys import SESSIONMAKER
 from backend.staff.audit import audit
+from backend.staff.conduct import audit_condition
 from backend.staff.models import AuditEntry
-from backend.staff.roles import AUDIT_READERS, home_scope, require_role
+from backend.staff.roles import AUDIT_READERS, home_scope, require_role, scope_for
 
 PAGE_SIZE = 200
 
@@ -19,7 +20,9 @@ async def audit_page(request: web.Request) -> web.Response:
     target = request.query.get("target", "").strip()[:64]
     async with request.app[SESSIONMAKER]() as session:
         homes = await home_scope(session, user)
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE_SIZE)
+        # Entries about allegations against staff only for those who may read them (roles.py).
+        query = select(AuditEntry).where(audit_condition(await scope_for(session, user)))
+        query = query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE)
         if homes is not None:
             # A manager sees what happened to their homes' records, and their own actions.
             query = query.where(or_(AuditEntry.home_code.in_(homes), AuditEntry.actor_id == user.id))

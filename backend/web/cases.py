@@ -15,7 +15,15 @@ from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.keys import SUBMITTED_FORM
 from backend.staff.models import Home
-from backend.staff.roles import CASE_READERS, CASE_WORKERS, SAFEGUARDING_LEAD, home_scope, may_see_case, require_role
+from backend.staff.roles import (
+    CASE_READERS,
+    CASE_WORKERS,
+    SAFEGUARDING_LEAD,
+    home_scope,
+    may_see_case,
+    require_role,
+    sees_staff_conduct,
+)
 from backend.timeutil import utcnow
 from backend.web.forms import step_input
 from backend.workflow.child_view import child_status
@@ -166,6 +174,7 @@ def _filters(request: web.Request, user: StaffUser) -> CaseFilters:
         overdue=q.get("overdue") == "1",
         due_this_week=q.get("due_week") == "1",
         staff_conduct_only=user.role == SAFEGUARDING_LEAD,
+        hide_staff_conduct=not sees_staff_conduct(user.role),
     )
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from backend.appkeys import SESSIONMAKER
 from backend.deadlines import local_date
 from backend.staff.audit import audit
-from backend.staff.roles import FEEDBACK_READERS, home_scope, require_role
+from backend.staff.roles import FEEDBACK_READERS, home_scope, require_role, sees_staff_conduct
 from backend.timeutil import utcnow
 from backend.web.cases import home_names
 from backend.workflow.queries import CaseFilters, list_cases
@@ -23,7 +23,8 @@ async def feedback_log(request: web.Request) -> web.Response:
         homes = await home_scope(session, user)
         rows = []
         for k in kinds:
-            rows += await list_cases(session, CaseFilters(kind=k, status="all"), homes, today)
+            filters = CaseFilters(kind=k, status="all", hide_staff_conduct=not sees_staff_conduct(user.role))
+            rows += await list_cases(session, filters, homes, today)
         await audit(session, user, "view_feedback_log", "feedback_log", None, request.query_string or None)
         await session.commit()
     rows.sort(key=lambda r: r.case.submission.received_at, reverse=True)

@@ -24,6 +24,8 @@ class CaseFilters:
     overdue: bool = False
     due_this_week: bool = False
     staff_conduct_only: bool = False
+    # For roles that may not see allegations against staff (backend/staff/roles.py).
+    hide_staff_conduct: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ def _filtered(filters: CaseFilters, homes: set[str] | None, today: date) -> Sele
         query = query.where(Case.due_on >= today, Case.due_on <= week_end(today))
     if filters.staff_conduct_only:
         query = query.where(Case.staff_conduct.is_(True))
+    if filters.hide_staff_conduct:
+        query = query.where(Case.staff_conduct.is_(False))
     return query
 
 

@@ -77,9 +77,18 @@ async def db(settings: Settings) -> AsyncIterator[async_sessionmaker]:
 
 @pytest.fixture
 def make_staff(db: async_sessionmaker) -> Callable[..., Awaitable[StaffUser]]:
-    async def _make(username: str, role: str, homes: tuple[str, ...] = (), email: str | None = None) -> StaffUser:
+    async def _make(
+        username: str, role: str, homes: tuple[str, ...] = (), email: str | None = None, display_name: str = ""
+    ) -> StaffUser:
+        """`display_name` defaults to the username so older tests read simply; tests about names pass their own."""
         async with db() as session:
-            user = StaffUser(username=username, role=role, password_hash=hash_password(STAFF_PASSWORD), email=email)
+            user = StaffUser(
+                username=username,
+                role=role,
+                password_hash=hash_password(STAFF_PASSWORD),
+                email=email,
+                display_name=display_name or username,
+            )
             session.add(user)
             await session.flush()
             for code in homes:

@@ -203,8 +203,9 @@ async def test_when_rasa_is_down_staff_are_told_and_nothing_is_recorded(
     assert resp.status == 502
     assert "Could not join the conversation" in await resp.text()
     assert "handoff_started" not in await _kinds(db, receipt["alert_id"])
+    # Not joined, so not live: nobody may read the conversation.
     page = await client.get(f"/staff/alerts/{receipt['alert_id']}/handoff/messages")
-    assert page.status == 502
+    assert page.status == 403
 
 
 async def test_a_second_person_cannot_take_over_a_live_handoff(

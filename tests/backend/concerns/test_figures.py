@@ -93,7 +93,9 @@ async def known(settings: Settings, db: async_sessionmaker, make_staff: MakeStaf
     await staff.read(c6, _at(12, 7, 12))
     await staff.to_alert(c6, _at(12, 7, 12, 5))
     # Monday 09:00, about staff: unread, overdue since this morning 09:00.
-    await stored_at(db, settings, _at(12, 7, 9), "c7-staff-conduct", category="staff_conduct")
+    await stored_at(
+        db, settings, _at(12, 7, 9), "c7-staff-conduct", category="staff_conduct", conversation_id="conv-about-staff"
+    )
     # Last reporting year: 10 March 2026, read the next morning, closed.
     c8 = await stored_at(db, settings, _at(3, 10, 9), "c8-last-year")
     await staff.read(c8, _at(3, 11, 8))

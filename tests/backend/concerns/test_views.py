@@ -148,7 +148,13 @@ async def test_turning_into_an_alert_makes_exactly_one_alert_with_one_set_of_not
 ) -> None:
     smtp = await SmtpSink().start()
     try:
-        configured = with_safeguarding(settings, smtp_port=smtp.port, notify_emails=("duty@home.example",))
+        # About staff: told on the staff-conduct route, never the general (duty) list.
+        configured = with_safeguarding(
+            settings,
+            smtp_port=smtp.port,
+            notify_emails=("duty@home.example",),
+            staff_conduct_emails=("conduct@council.example",),
+        )
         client = await aiohttp_client(create_app(configured))
         concern_id = (await post_concern(client, service_headers, category="staff_conduct"))["concern_id"]
         await make_staff("lead", "safeguarding_lead")
@@ -163,7 +169,7 @@ async def test_turning_into_an_alert_makes_exactly_one_alert_with_one_set_of_not
         stream.close()
         again = await client.post(url, data={"csrf_token": csrf}, allow_redirects=False)
         assert again.status == 409
-        await wait_for(lambda: smtp.to("duty@home.example"), within=LIMIT_SECONDS)
+        await wait_for(lambda: smtp.to("conduct@council.example"), within=LIMIT_SECONDS)
         async with db() as session:
             alert = await session.scalar(select(Alert))
             alerts = await session.scalar(select(func.count()).select_from(Alert))
@@ -172,6 +178,7 @@ async def test_turning_into_an_alert_makes_exactly_one_alert_with_one_set_of_not
         assert first.headers["Location"] == f"/staff/alerts/{alert.id}"
         assert (name, pushed["id"]) == ("alert", alert.id)
         assert (alerts, notifications, len(smtp.messages)) == (1, 1, 1)
+        assert smtp.to("duty@home.example") == []
         assert (alert.source, alert.severity, alert.category) == ("concern", "high", "staff_conduct")
         assert (alert.message, alert.conversation_id, alert.home_code) == (CHILD_WORDS, "conv-abc-123", "home-1")
         assert alert.preceding_turns[1]["text"] == "it's a secret"
