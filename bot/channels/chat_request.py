@@ -1,7 +1,9 @@
 """Checks what the chat page sends before anything reaches Rasa.
 
 Anything malformed gets a 400 with a reason; nothing from the request except the
-fields named here is passed on (the metadata is rebuilt, not copied).
+fields named here is passed on (the metadata is rebuilt, not copied). The home is
+not one of them: it comes from the tablet token (bot/channels/tablet_token.py),
+and a `metadata.home` the browser sends is ignored.
 """
 
 from __future__ import annotations
@@ -20,16 +22,20 @@ MAX_MESSAGE_CHARS = 2000
 class ChatRequestError(ValueError):
     """The request cannot be used; the message says why, for a 400 answer."""
 
+    code = "bad_request"
+
+
+class MessageTooLongError(ChatRequestError):
+    """Over MAX_MESSAGE_CHARS: the page asks the child to make it shorter."""
+
+    code = "too_long"
+
 
 @dataclass(frozen=True)
 class ChatMessage:
     sender: str
     text: str
-    home: str | None
     client_message_id: str
-
-    def metadata(self) -> dict[str, Any]:
-        return {"home": self.home, "client_message_id": self.client_message_id}
 
 
 def parse_sender(value: Any) -> str:
@@ -54,19 +60,14 @@ def parse_chat_message(body: Any) -> ChatMessage:
     if not isinstance(text, str) or not text.strip():
         raise ChatRequestError("message must be non-empty text")
     if len(text) > MAX_MESSAGE_CHARS:
-        raise ChatRequestError(f"message must be at most {MAX_MESSAGE_CHARS} characters")
+        raise MessageTooLongError(f"message must be at most {MAX_MESSAGE_CHARS} characters")
     metadata = body.get("metadata")
     if not isinstance(metadata, dict):
         raise ChatRequestError("metadata must be an object with client_message_id")
     client_message_id = metadata.get("client_message_id")
     if not isinstance(client_message_id, str) or not CLIENT_ID.match(client_message_id):
         raise ChatRequestError("metadata.client_message_id must be an id of 8-64 letters, digits, '-' or '_'")
-    return ChatMessage(
-        sender=sender,
-        text=text.strip(),
-        home=parse_home(metadata.get("home")),
-        client_message_id=client_message_id,
-    )
+    return ChatMessage(sender=sender, text=text.strip(), client_message_id=client_message_id)
 
 
 def parse_after(value: str | None) -> float:

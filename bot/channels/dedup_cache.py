@@ -30,6 +30,11 @@ class ReplyCache:
     def __len__(self) -> int:
         return sum(len(ids) for ids in self._by_sender.values())
 
+    def has(self, sender: str, message_id: str) -> bool:
+        """Whether this message id was taken (running or answered); a failed one was forgotten."""
+        ids = self._by_sender.get(sender)
+        return ids is not None and message_id in ids
+
     async def run_once(
         self, sender: str, message_id: str, work: Callable[[], Awaitable[Replies]]
     ) -> tuple[Replies, bool]:

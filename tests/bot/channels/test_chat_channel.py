@@ -1,163 +1,19 @@
-"""The chat page's Rasa channel (bot/channels/chat.py), over real HTTP.
-
-A tiny Rasa model (two rules, trained once per session in a few seconds) is
-loaded into a real Agent with Rasa's in-memory tracker store; the channel is
-registered on Rasa's own Sanic app exactly as `rasa run` does, with the HTTP
-API enabled, so handoff events are added through the same API the backend uses.
-"""
+"""The chat page's Rasa channel (bot/channels/chat.py), over real HTTP (server in conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import register
-from rasa.core.run import configure_app
-from rasa.shared.core.events import UserUttered
-from sanic import Sanic
 
 from bot.channels.chat import ChatInput
 from bot.channels.chat_request import MAX_MESSAGE_CHARS
 from bot.channels.dedup_cache import ReplyCache
 from bot.channels.setup_guard import SetupDecision, SetupGuard
-
-SETUP_CODE = "tablet-setup-123"
-
-TINY_DOMAIN = """
-version: "3.1"
-intents: [greet, affirm]
-responses:
-  utter_greet:
-    - text: "Hello! Pick one."
-      buttons:
-        - title: "Yes please"
-          payload: /affirm
-  utter_ok:
-    - text: "Thanks."
-"""
-TINY_CONFIG = """
-recipe: default.v1
-assistant_id: chat-channel-test
-language: en
-pipeline:
-  - name: WhitespaceTokenizer
-  - name: KeywordIntentClassifier
-policies:
-  - name: RulePolicy
-"""
-TINY_DATA = """
-version: "3.1"
-nlu:
-  - intent: greet
-    examples: |
-      - hello
-  - intent: affirm
-    examples: |
-      - yes
-rules:
-  - rule: greet
-    steps:
-      - intent: greet
-      - action: utter_greet
-  - rule: affirm
-    steps:
-      - intent: affirm
-      - action: utter_ok
-"""
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from rasa.model_training import train
-
-    folder = tmp_path_factory.mktemp("tiny_bot")
-    for name, text in {"domain.yml": TINY_DOMAIN, "config.yml": TINY_CONFIG, "data.yml": TINY_DATA}.items():
-        (folder / name).write_text(text)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("RASA_TELEMETRY_ENABLED", "false")
-        env.setenv("RASA_CACHE_DIRECTORY", str(folder / "cache"))  # not the project's .rasa/cache
-        result = train(
-            str(folder / "domain.yml"), str(folder / "config.yml"), [str(folder / "data.yml")], output=str(folder)
-        )
-    assert result.code == 0 and result.model
-    return result.model
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ChatServer:
-    def __init__(self, url: str, agent: Agent, session: aiohttp.ClientSession) -> None:
-        self.url = url
-        self.agent = agent
-        self.http = session
-
-    async def send(
-        self, sender: str, message: str, client_message_id: str | None = None, home: str | None = "home-7"
-    ) -> tuple[int, Any]:
-        body = {
-            "sender": sender,
-            "message": message,
-            "metadata": {"home": home, "client_message_id": client_message_id or uuid.uuid4().hex},
-        }
-        async with self.http.post(f"{self.url}/chat/webhook", json=body) as response:
-            return response.status, await response.json()
-
-    async def updates(self, sender: str, after: float = 0) -> dict[str, Any]:
-        async with self.http.get(f"{self.url}/chat/updates", params={"sender": sender, "after": after}) as response:
-            assert response.status == 200
-            return await response.json()
-
-    async def add_events(self, sender: str, events: list[dict[str, Any]]) -> None:
-        """What the backend does during a handoff: Rasa's HTTP API, not the channel."""
-        async with self.http.post(f"{self.url}/conversations/{sender}/tracker/events", json=events) as response:
-            assert response.status == 200, await response.text()
-
-    async def user_messages(self, sender: str) -> list[UserUttered]:
-        tracker = await self.agent.tracker_store.retrieve(sender)
-        return [event for event in tracker.events if isinstance(event, UserUttered)]
-
-
-@contextlib.asynccontextmanager
-async def serve(agent: Agent) -> AsyncIterator[ChatServer]:
-    Sanic.test_mode = True  # Rasa's app has a fixed name; each test builds a new one
-    app = configure_app(input_channels=None, enable_api=True)
-    register([ChatInput(setup_code=SETUP_CODE)], app, route="/webhooks/")
-    app.ctx.agent = agent
-    port = _free_port()
-    sanic_server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-    await sanic_server.startup()
-    await sanic_server.before_start()
-    await sanic_server.after_start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield ChatServer(f"http://127.0.0.1:{port}", agent, session)
-    finally:
-        await sanic_server.before_stop()
-        await sanic_server.close()
-        await sanic_server.after_stop()
-
-
-@pytest.fixture
-async def server(tiny_model: str) -> AsyncIterator[ChatServer]:
-    async with serve(Agent.load(tiny_model)) as running:
-        yield running
-
-
-def new_sender() -> str:
-    return str(uuid.uuid4())
-
+from tests.bot.channels.conftest import TOKEN_KEY, ChatServer, Tablet, new_sender, serve
 
 # ---- the page and its files --------------------------------------------------------
 
@@ -210,26 +66,37 @@ async def test_config_tells_the_page_its_idle_timeout_and_polling_interval(serve
         assert await response.json() == {"idle_minutes": 5.0, "poll_seconds": 2.5, "setup_needs_code": True}
 
 
-def test_idle_minutes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_idle_minutes_and_the_token_key_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAT_IDLE_MINUTES", "2")
     monkeypatch.setenv("TABLET_SETUP_CODE", "abc")
+    monkeypatch.setenv("TABLET_TOKEN_KEY", TOKEN_KEY)
+    monkeypatch.setenv("TABLET_TOKEN_DAYS", "30")
     channel = ChatInput.from_credentials(None)
     assert channel.idle_minutes == 2.0
     assert channel.setup_guard.needs_code
+    assert channel.tokens.lifetime_seconds == 30 * 86400
 
 
 def test_a_nonsense_idle_timeout_stops_the_server_from_starting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLET_TOKEN_KEY", TOKEN_KEY)
     monkeypatch.setenv("CHAT_IDLE_MINUTES", "soon")
     with pytest.raises(ValueError, match="idle_minutes"):
+        ChatInput.from_credentials({})
+
+
+def test_without_a_token_key_the_chat_does_not_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TABLET_TOKEN_KEY", raising=False)
+    monkeypatch.delenv("TABLET_TOKEN_KEY_FILE", raising=False)
+    with pytest.raises(RuntimeError, match="TABLET_TOKEN_KEY"):
         ChatInput.from_credentials({})
 
 
 # ---- sending messages ----------------------------------------------------------------
 
 
-async def test_webhook_returns_the_bot_replies_with_buttons(server: ChatServer) -> None:
+async def test_webhook_returns_the_bot_replies_with_buttons(tablet: Tablet) -> None:
     sender = new_sender()
-    status, replies = await server.send(sender, "/greet")
+    status, replies = await tablet.send(sender, "/greet")
     assert status == 200
     assert replies == [
         {
@@ -240,57 +107,50 @@ async def test_webhook_returns_the_bot_replies_with_buttons(server: ChatServer) 
     ]
 
 
-async def test_home_and_message_id_reach_the_tracker_and_nothing_else(server: ChatServer) -> None:
+async def test_the_tokens_home_and_the_message_id_reach_the_tracker_and_nothing_else(
+    server: ChatServer, tablet: Tablet
+) -> None:
     sender = new_sender()
-    body = {
-        "sender": sender,
-        "message": "/greet",
-        "metadata": {"home": "home-7", "client_message_id": "msg-00000001", "name": "not wanted"},
-    }
-    async with server.http.post(f"{server.url}/chat/webhook", json=body) as response:
-        assert response.status == 200
+    status, _ = await tablet.send(sender, "/greet", client_message_id="msg-00000001", name="not wanted")
+    assert status == 200
     [message] = await server.user_messages(sender)
     assert message.metadata["home"] == "home-7"
     assert message.metadata["client_message_id"] == "msg-00000001"
-    # Only the checked fields are passed on (Rasa itself adds assistant_id and model_id).
+    assert len(message.metadata["tablet"]) >= 16
+    # Only the fields the channel builds are passed on (Rasa itself adds assistant_id and model_id).
     assert "name" not in message.metadata
     assert message.input_channel == "chat"
 
 
-async def test_a_tablet_without_a_home_still_chats(server: ChatServer) -> None:
-    sender = new_sender()
-    status, replies = await server.send(sender, "/greet", home=None)
-    assert status == 200 and replies
-    [message] = await server.user_messages(sender)
-    assert message.metadata["home"] is None
-
-
 async def test_while_rasa_has_no_model_the_page_is_told_to_retry() -> None:
     async with serve(Agent()) as starting:
-        status, body = await starting.send(new_sender(), "/greet")
+        tablet = await starting.tablet()
+        status, body = await tablet.send(new_sender(), "/greet")
     assert status == 503 and "starting" in body["error"]
 
 
-async def test_a_retried_message_is_processed_once_and_answered_again(server: ChatServer) -> None:
+async def test_a_retried_message_is_processed_once_and_answered_again(server: ChatServer, tablet: Tablet) -> None:
     sender = new_sender()
-    first = await server.send(sender, "/greet", client_message_id="same-id-0001")
-    again = await server.send(sender, "/greet", client_message_id="same-id-0001")
+    first = await tablet.send(sender, "/greet", client_message_id="same-id-0001")
+    again = await tablet.send(sender, "/greet", client_message_id="same-id-0001")
     assert again == first
     assert len(await server.user_messages(sender)) == 1
 
 
-async def test_a_retry_sent_while_the_first_is_still_running_is_processed_once(server: ChatServer) -> None:
+async def test_a_retry_sent_while_the_first_is_still_running_is_processed_once(
+    server: ChatServer, tablet: Tablet
+) -> None:
     sender = new_sender()
-    results = await asyncio.gather(*(server.send(sender, "/greet", client_message_id="race-id-0001") for _ in range(3)))
+    results = await asyncio.gather(*(tablet.send(sender, "/greet", client_message_id="race-id-0001") for _ in range(3)))
     assert results[0][0] == 200 and results[0][1]
     assert all(result == results[0] for result in results)
     assert len(await server.user_messages(sender)) == 1
 
 
-async def test_a_new_message_id_is_a_new_message(server: ChatServer) -> None:
+async def test_a_new_message_id_is_a_new_message(server: ChatServer, tablet: Tablet) -> None:
     sender = new_sender()
-    await server.send(sender, "/greet", client_message_id="first-id-001")
-    status, replies = await server.send(sender, "/affirm", client_message_id="second-id-01")
+    await tablet.send(sender, "/greet", client_message_id="first-id-001")
+    status, replies = await tablet.send(sender, "/affirm", client_message_id="second-id-01")
     assert status == 200 and replies[0]["text"] == "Thanks."
     assert len(await server.user_messages(sender)) == 2
 
@@ -318,37 +178,37 @@ async def test_a_new_message_id_is_a_new_message(server: ChatServer) -> None:
             {"sender": "sender-0001", "message": "hi", "metadata": {"client_message_id": "a b c d e f"}},
             "client_message_id",
         ),
-        (
-            {"sender": "sender-0001", "message": "hi", "metadata": {"client_message_id": "abcdefgh", "home": "<b>"}},
-            "home",
-        ),
+        ({"sender": "sender-0001", "message": "//", "metadata": {"client_message_id": "abcdefgh"}}, "words"),
     ],
 )
-async def test_bad_webhook_requests_get_400_with_a_reason(server: ChatServer, body: Any, reason: str) -> None:
+async def test_bad_webhook_requests_get_400_with_a_reason(tablet: Tablet, body: Any, reason: str) -> None:
     data = body if isinstance(body, str) else json.dumps(body)
-    async with server.http.post(
-        f"{server.url}/chat/webhook", data=data, headers={"Content-Type": "application/json"}
+    async with tablet.http.post(
+        f"{tablet.url}/chat/webhook", data=data, headers={"Content-Type": "application/json"}
     ) as response:
         assert response.status == 400
-        assert reason in (await response.json())["error"]
+        answer = await response.json()
+    assert reason in answer["error"]
+    # The page tells a message that is too long (make it shorter) from one it cannot send at all.
+    assert answer["code"] == ("too_long" if reason == "at most" else "bad_request")
 
 
 # ---- handoff: polling for staff messages ------------------------------------------
 
 
-async def test_updates_for_a_conversation_without_staff_are_empty(server: ChatServer) -> None:
+async def test_updates_for_a_conversation_without_staff_are_empty(server: ChatServer, tablet: Tablet) -> None:
     sender = new_sender()
-    await server.send(sender, "/greet")
-    assert await server.updates(sender) == {"messages": [], "handoff": {"active": False, "staff_name": None}}
+    await tablet.send(sender, "/greet")
+    assert await tablet.updates(sender) == {"messages": [], "handoff": {"active": False, "staff_name": None}}
 
 
-async def test_updates_for_an_unknown_conversation_are_empty(server: ChatServer) -> None:
-    assert await server.updates(new_sender()) == {"messages": [], "handoff": {"active": False, "staff_name": None}}
+async def test_updates_for_an_unknown_conversation_are_empty(server: ChatServer, tablet: Tablet) -> None:
+    assert await tablet.updates(new_sender()) == {"messages": [], "handoff": {"active": False, "staff_name": None}}
 
 
-async def test_staff_messages_and_the_handoff_reach_the_page(server: ChatServer) -> None:
+async def test_staff_messages_and_the_handoff_reach_the_page(server: ChatServer, tablet: Tablet) -> None:
     sender = new_sender()
-    await server.send(sender, "/greet")
+    await tablet.send(sender, "/greet")
     await server.add_events(
         sender,
         [
@@ -361,7 +221,7 @@ async def test_staff_messages_and_the_handoff_reach_the_page(server: ChatServer)
             },
         ],
     )
-    updates = await server.updates(sender)
+    updates = await tablet.updates(sender)
     assert updates["handoff"] == {"active": True, "staff_name": "Jo"}
     [message] = updates["messages"]
     assert message == {
@@ -375,9 +235,9 @@ async def test_staff_messages_and_the_handoff_reach_the_page(server: ChatServer)
     assert "Hello" not in json.dumps(updates)
 
 
-async def test_updates_after_a_timestamp_return_only_newer_staff_messages(server: ChatServer) -> None:
+async def test_updates_after_a_timestamp_return_only_newer_staff_messages(server: ChatServer, tablet: Tablet) -> None:
     sender = new_sender()
-    await server.send(sender, "/greet")
+    await tablet.send(sender, "/greet")
     await server.add_events(
         sender,
         [
@@ -386,24 +246,26 @@ async def test_updates_after_a_timestamp_return_only_newer_staff_messages(server
             {"event": "bot", "text": "two", "timestamp": 1002.0, "metadata": {"from_staff": True, "staff_name": "Jo"}},
         ],
     )
-    updates = await server.updates(sender, after=1001.0)
+    updates = await tablet.updates(sender, after=1001.0)
     assert [m["text"] for m in updates["messages"]] == ["two"]
     # The pause carried no name: the name of whoever wrote is shown.
     assert updates["handoff"] == {"active": True, "staff_name": "Jo"}
 
 
-async def test_resuming_the_bot_ends_the_handoff(server: ChatServer) -> None:
+async def test_resuming_the_bot_ends_the_handoff(server: ChatServer, tablet: Tablet) -> None:
     sender = new_sender()
-    await server.send(sender, "/greet")
+    await tablet.send(sender, "/greet")
     await server.add_events(sender, [{"event": "pause", "metadata": {"staff_name": "Jo"}}, {"event": "resume"}])
-    assert (await server.updates(sender))["handoff"] == {"active": False, "staff_name": None}
+    assert (await tablet.updates(sender))["handoff"] == {"active": False, "staff_name": None}
 
 
-async def test_while_staff_have_paused_the_bot_the_child_is_heard_but_the_bot_is_quiet(server: ChatServer) -> None:
+async def test_while_staff_have_paused_the_bot_the_child_is_heard_but_the_bot_is_quiet(
+    server: ChatServer, tablet: Tablet
+) -> None:
     sender = new_sender()
-    await server.send(sender, "/greet")
+    await tablet.send(sender, "/greet")
     await server.add_events(sender, [{"event": "pause", "metadata": {"staff_name": "Jo"}}])
-    status, replies = await server.send(sender, "yes")
+    status, replies = await tablet.send(sender, "yes")
     assert status == 200 and replies == []
     assert [m.text for m in await server.user_messages(sender)] == ["/greet", "yes"]
 
@@ -417,39 +279,37 @@ async def test_while_staff_have_paused_the_bot_the_child_is_heard_but_the_bot_is
         {"sender": "sender-0001", "after": "nan"},
     ],
 )
-async def test_updates_reject_bad_parameters(server: ChatServer, params: dict[str, str]) -> None:
-    async with server.http.get(f"{server.url}/chat/updates", params=params) as response:
+async def test_updates_reject_bad_parameters(tablet: Tablet, params: dict[str, str]) -> None:
+    async with tablet.http.get(f"{tablet.url}/chat/updates", params=params) as response:
         assert response.status == 400
         assert "error" in await response.json()
 
 
-# ---- tablet setup -----------------------------------------------------------------------
-
-
-async def _setup(server: ChatServer, body: Any) -> tuple[int, dict[str, Any]]:
-    async with server.http.post(f"{server.url}/chat/setup", json=body) as response:
-        return response.status, await response.json()
+# ---- tablet setup (the token itself: test_tablet_binding.py) ----------------------------
 
 
 async def test_setup_with_the_right_code_returns_the_home(server: ChatServer) -> None:
-    assert await _setup(server, {"home": " home-7 ", "setup_code": SETUP_CODE}) == (200, {"home": "home-7"})
+    status, body = await server.new_tablet().set_up(" home-7 ")
+    assert status == 200 and body["home"] == "home-7"
 
 
 async def test_setup_with_a_wrong_code_is_refused(server: ChatServer) -> None:
-    status, body = await _setup(server, {"home": "home-7", "setup_code": "guess"})
+    status, body = await server.new_tablet().set_up("home-7", code="guess")
     assert status == 403 and "not right" in body["error"]
 
 
 async def test_setup_needs_a_valid_home_code(server: ChatServer) -> None:
-    status, body = await _setup(server, {"home": "../../etc", "setup_code": SETUP_CODE})
+    status, body = await server.new_tablet().set_up("../../etc")
     assert status == 400 and "home" in body["error"]
 
 
 async def test_setup_codes_cannot_be_guessed(server: ChatServer) -> None:
+    tablet = server.new_tablet()
     for _ in range(5):
-        assert (await _setup(server, {"home": "home-7", "setup_code": "guess"}))[0] == 403
-    status, body = await _setup(server, {"home": "home-7", "setup_code": SETUP_CODE})
+        assert (await tablet.set_up("home-7", code="guess"))[0] == 403
+    status, body = await tablet.set_up("home-7")
     assert status == 429 and "Too many" in body["error"]
+    assert tablet.cookie() is None
 
 
 def test_without_a_setup_code_only_the_server_itself_may_set_up() -> None:
