@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.anonymous_dates import day_only
 from backend.config import Settings
 from backend.models import Submission
 from backend.schemas import AdvocacyRequestCreate
 from backend.staff.models import Home
+from backend.timeutil import utcnow
 from backend.workflow.models import AdvocacyRequest
 
 
@@ -69,6 +71,7 @@ async def create_advocacy_request(
         consent_to_share=data.consent_to_share,
         provider_name=provider.name,
         status="new",
+        created_at=day_only(utcnow()) if data.anonymous else utcnow(),
     )
     session.add(record)
     await session.commit()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from backend.deadlines import local_date
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -76,8 +78,23 @@ class SubmissionOut(BaseModel):
     anonymous: bool
     first_name: str | None
     home_code: str
-    received_at: datetime
+    received_on: date = Field(description="The day it arrived (England)")
+    received_at: datetime | None = Field(
+        description="When it arrived; null for anonymous submissions, which keep the date only"
+    )
     status: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_only_when_anonymous(cls, data: Any) -> Any:
+        """From a stored submission: in a small home the time of day can say who sent it."""
+        if isinstance(data, dict):
+            return data
+        values = {name: getattr(data, name) for name in cls.model_fields if name != "received_on"}
+        values["received_on"] = local_date(data.received_at)
+        if data.anonymous:
+            values["received_at"] = None
+        return values
 
 
 class SubmissionList(BaseModel):

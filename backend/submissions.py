@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.anonymous_dates import day_only
 from backend.codes import hash_access_code, new_access_code, new_reference
 from backend.deadlines import WorkingCalendar
 from backend.models import Submission
@@ -51,7 +52,8 @@ async def create_submission(
             access_code_hash=code_hash,
             status="received",
             idempotency_key=data.idempotency_key,
-            received_at=utcnow(),
+            # Anonymous: the day only, never the time of day (backend/anonymous_dates.py).
+            received_at=day_only(utcnow()) if data.anonymous else utcnow(),
         )
         session.add(record)
         # Same transaction: a submission never exists without its place in the workflow.
@@ -71,7 +73,9 @@ async def create_submission(
 
 
 async def list_submissions(session: AsyncSession, limit: int = 200) -> list[Submission]:
-    result = await session.scalars(select(Submission).order_by(Submission.received_at.desc()).limit(limit))
+    result = await session.scalars(
+        select(Submission).order_by(Submission.received_at.desc(), Submission.reference).limit(limit)
+    )
     return list(result)
 
 

@@ -24,10 +24,13 @@ def format_date(value: date | None) -> str:
     return "" if value is None else f"{value:%a} {value.day} {value:%b %Y}"
 
 
-def format_datetime(value: datetime | None) -> str:
+def format_datetime(value: datetime | None, date_only: bool = False) -> str:
+    """`date_only` for anonymous records: they keep no time of day (backend/anonymous_dates.py)."""
     if value is None:
         return ""
     local = value.astimezone(LONDON)
+    if date_only:
+        return format_date(local.date())
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 

@@ -73,12 +73,19 @@ async def list_cases(
         .group_by(AdvocacyRequest.submission_id)
         .subquery()
     )
-    # Overdue first, then by deadline, then newest; closed cases last.
+    # Overdue first, then by deadline, then newest; closed cases last. Never by id: the order
+    # records arrived in would place an anonymous one between two named ones, to the minute.
     query = (
         _filtered(filters, homes, today)
         .add_columns(func.coalesce(advocacy.c.n, 0))
         .outerjoin(advocacy, advocacy.c.submission_id == Case.submission_id)
-        .order_by((Case.state == "closed").asc(), Case.due_on.is_(None).asc(), Case.due_on.asc(), Case.id.desc())
+        .order_by(
+            (Case.state == "closed").asc(),
+            Case.due_on.is_(None).asc(),
+            Case.due_on.asc(),
+            Submission.received_at.desc(),
+            Submission.reference,
+        )
         .limit(limit)
     )
     return [CaseRow(case, n) for case, n in (await session.execute(query)).all()]

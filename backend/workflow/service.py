@@ -35,6 +35,8 @@ def new_case(submission: Submission, calendar: WorkingCalendar) -> Case:
         remedies=[],
         categories=[],
         staff_conduct=False,
+        # Not the clock: for an anonymous submission that would keep the time it arrived.
+        updated_at=submission.received_at,
     )
 
 
