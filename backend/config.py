@@ -9,6 +9,7 @@ from datetime import date, time
 
 from backend.alerts.settings import SafeguardingSettings, safeguarding_from_env
 from backend.concerns.settings import ConcernSettings, concerns_from_env
+from backend.staff.sessions import max_hours_from_env
 from backend.staff.tls import secure_cookies
 from backend.throttle.address import normalise
 
@@ -119,7 +120,7 @@ class Settings:
             port=port,
             default_home=env.get("HOME_CODE", "home-1"),
             session_idle_minutes=int(env.get("STAFF_SESSION_IDLE_MINUTES", "30")),
-            session_absolute_hours=float(env.get("STAFF_SESSION_MAX_HOURS", "12")),
+            session_absolute_hours=max_hours_from_env(env.get("STAFF_SESSION_MAX_HOURS", "12")),
             cookie_secure=secure_cookies(env.get("BACKEND_HOST", "127.0.0.1"), env.get("COOKIE_SECURE", "")),
             trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
             closure_days=_closure_days(env.get("CLOSURE_DAYS", "")),

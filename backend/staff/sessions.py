@@ -32,6 +32,17 @@ class _HasLimits(Protocol):
     session_absolute_hours: float
 
 
+def max_hours_from_env(raw: str) -> float:
+    """STAFF_SESSION_MAX_HOURS: a number of hours above 0 (a mistake stops start-up with the reason)."""
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= 24 * 30:
+        raise RuntimeError(f"STAFF_SESSION_MAX_HOURS must be a number of hours above 0 (got {raw!r})")
+    return hours
+
+
 def session_limits(settings: _HasLimits) -> SessionLimits:
     return SessionLimits(
         idle=timedelta(minutes=settings.session_idle_minutes), absolute=timedelta(hours=settings.session_absolute_hours)
