@@ -1,4 +1,4 @@
-"""Command line: `python -m backend serve|migrate|users create|reminders`."""
+"""Command line: `python -m backend serve|migrate|users create|reminders|purge`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from backend.app import create_app
 from backend.auth import ROLES, hash_password
@@ -75,7 +78,29 @@ async def _reminders(settings: Settings) -> None:
     print(f"reminders: {len(sent)} staff member(s) had overdue or due-soon cases or open concerns")
 
 
+async def _purge(settings: Settings) -> None:
+    from backend.retention.job import purge
+
+    engine = make_engine(settings.database_url)
+    await assert_migrated(engine)
+    report = await purge(make_sessionmaker(engine), settings, utcnow())
+    await engine.dispose()
+    print(f"purge: deleted {report}")
+
+
+def _owner_only(database_url: str) -> None:
+    """A SQLite file made before the umask below existed may be readable by every local account."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        for path in (Path(url.database), *Path(url.database).parent.glob(Path(url.database).name + "-*")):
+            if path.exists():
+                path.chmod(0o600)
+
+
 def main(argv: list[str] | None = None) -> None:
+    # Everything the backend creates from here on (var/, the database and its journal) is for
+    # this account only: directories 700, files 600.
+    os.umask(0o077)
     parser = argparse.ArgumentParser(prog="python -m backend")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the HTTP server")
@@ -94,10 +119,14 @@ def main(argv: list[str] | None = None) -> None:
         "never the username)",
     )
     sub.add_parser("reminders", help="send today's overdue/due-soon reminders now (the server also runs it daily)")
+    sub.add_parser(
+        "purge", help="delete conversations, transcripts and login records whose time is up (the server runs it daily)"
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    _owner_only(settings.database_url)
     if args.command == "migrate":
         migrate(settings.database_url)
     elif args.command == "serve":
@@ -122,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     elif args.command == "reminders":
         asyncio.run(_reminders(settings))
+    elif args.command == "purge":
+        asyncio.run(_purge(settings))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from backend.errors import error_middleware
 from backend.limits import CLIENT_MAX_SIZE, size_limit_middleware
 from backend.openapi import build_spec
 from backend.reminders.schedule import daily_reminders
+from backend.retention.schedule import daily_retention
 from backend.routes import setup_routes
 from backend.staff.middleware import staff_middleware
 from backend.web.templating import setup_templates
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> web.Application:
     app[OPENAPI] = build_spec()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(daily_reminders)
+    app.cleanup_ctx.append(daily_retention)
     # After the database: escalation loop, notifier tasks and live streams stop before the engine does.
     app.cleanup_ctx.append(alerts_context)
     # After the database too: the unread-concern reminder loop.

@@ -9,6 +9,7 @@ from datetime import date, time
 
 from backend.alerts.settings import SafeguardingSettings, safeguarding_from_env
 from backend.concerns.settings import ConcernSettings, concerns_from_env
+from backend.retention.settings import RetentionSettings, retention_from_env
 from backend.staff.sessions import max_hours_from_env
 from backend.staff.tls import secure_cookies
 from backend.throttle.address import normalise
@@ -100,6 +101,8 @@ class Settings:
     safeguarding: SafeguardingSettings = field(default_factory=SafeguardingSettings)
     # Safeguarding concerns: who else is reminded of unread ones, how often (backend/concerns/settings.py).
     concerns: ConcernSettings = field(default_factory=ConcernSettings)
+    # What is deleted when: conversations, alert and concern transcripts (backend/retention/settings.py).
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -136,4 +139,5 @@ class Settings:
             advocacy_provider_email=env.get("ADVOCACY_PROVIDER_EMAIL", ""),
             safeguarding=safeguarding_from_env(env),
             concerns=concerns_from_env(env),
+            retention=retention_from_env(env),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -15,7 +14,7 @@ from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.keys import SESSION_EXPIRED, STAFF_USER
 from backend.staff.roles import SAFEGUARDING_LEAD
-from backend.staff.sessions import COOKIE_NAME, end_session, purge_idle_sessions, start_session
+from backend.staff.sessions import COOKIE_NAME, end_session, purge_idle_sessions, session_limits, start_session
 from backend.throttle import rules as throttle
 from backend.throttle.address import client_address
 from backend.throttle.rules import LoginAttempt
@@ -75,7 +74,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             await session.commit()
             return _render_login(request, "Wrong username or password.", 401, username)
         device_token = await throttle.succeeded(session, attempt, decision, user, now)
-        await purge_idle_sessions(session, now, timedelta(minutes=settings.session_idle_minutes))
+        limits = session_limits(settings)
+        await purge_idle_sessions(session, now, limits.idle, limits.absolute)
         if request.cookies.get(COOKIE_NAME):
             # A fresh session id at every login (no session fixation).
             await end_session(session, request.cookies[COOKIE_NAME])

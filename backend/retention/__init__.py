@@ -1,0 +1,1 @@
+"""Retention: what is deleted when, by `python -m backend purge` and daily inside the server."""
