@@ -87,8 +87,9 @@ def test_staff_join_talk_see_the_reply_and_hand_back(
 
     page.click("text=Join the conversation")
     page.wait_for_url(f"**/staff/alerts/{alert_id}/handoff")
-    expect(page.locator("#pause-state")).to_have_text("Bot paused: lead is talking")
-    expect(page.locator("#chat")).to_contain_text("Hi, I'm lead. I'm a person, not the bot.")
+    # The account has no display name of its own: the child meets its role, never the username.
+    expect(page.locator("#pause-state")).to_have_text("Bot paused: the safeguarding lead is talking")
+    expect(page.locator("#chat")).to_contain_text("Hi, I'm the safeguarding lead. I'm a person, not the bot.")
 
     page.fill("textarea[name=text]", "Are you somewhere safe right now?")
     page.click("text=Send")
