@@ -209,6 +209,7 @@ async def case_list(request: web.Request) -> web.Response:
             "state_label": state_label,
             "no_home_scope": homes is not None and not homes,
             "home_names": await home_names(request),
+            "handed_over": request.query.get("handed_over") == "1",
         },
     )
 
@@ -291,4 +292,9 @@ async def case_action(request: web.Request) -> web.StreamResponse:
             await session.rollback()
             request[SUBMITTED_FORM] = {"action": action, **{k: v for k, v in form.items() if isinstance(v, str)}}
             return await _render_case(request, user, error=f"{spec.label}: {exc}", status=400)
+        homes = await home_scope(session, user)
+        still_visible = may_see_case(user, homes, case.submission.home_code, case.staff_conduct)
+    if not still_visible:
+        # Now flagged as being about staff: it has passed to those who may read it (roles.py).
+        raise web.HTTPSeeOther("/staff/cases?handed_over=1")
     raise web.HTTPSeeOther(f"/staff/cases/{case.submission.reference}#timeline")

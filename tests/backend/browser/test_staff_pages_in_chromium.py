@@ -159,7 +159,7 @@ def test_manager_acknowledges_an_overdue_case_and_records_a_stage1_response(
     # Acknowledge (the form is open and pre-filled with words the child can read).
     acknowledge = page.locator("details.action", has_text="Acknowledge")
     expect(acknowledge.locator("textarea[name=text_sent]")).to_have_value(re.compile("I will give you an answer by"))
-    acknowledge.locator("input[value=staff_attitude]").check()
+    acknowledge.locator("input[value=contact]").check()
     acknowledge.locator("button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator(".statebox")).to_contain_text("Stage 1: local resolution")

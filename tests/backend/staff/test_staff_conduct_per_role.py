@@ -227,3 +227,22 @@ async def test_the_manager_cannot_join_the_conversation_through_another_alert(cl
         for step in ("acknowledge", "close"):
             resp = await client.post(f"/staff/alerts/{alert_id}/{step}", data={"csrf_token": csrf, "note": "done"})
             assert resp.status == 404, (alert_id, step)
+
+
+async def test_a_case_the_manager_flags_as_staff_conduct_passes_out_of_their_hands(
+    client: TestClient, world: World
+) -> None:
+    csrf = await login(client, "mgr")
+    resp = await client.post(
+        f"/staff/cases/{world.plain_case}/acknowledge",
+        data={"csrf_token": csrf, "text_sent": "Thank you for telling us", "categories": "staff_attitude"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/staff/cases?handed_over=1"
+    listing = await _text(client, resp.headers["Location"])
+    assert "it has passed to the complaints officer and the safeguarding lead" in listing
+    assert world.plain_case not in listing
+    assert (await client.get(f"/staff/cases/{world.plain_case}")).status == 404
+    await login(client, "officer")
+    assert (await client.get(f"/staff/cases/{world.plain_case}")).status == 200
