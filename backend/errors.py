@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
+_KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -34,7 +36,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or not request.path.startswith("/api/"):
             raise
-        return problem(exc.status, exc.reason)
+        answer = problem(exc.status, exc.reason)
+        # What the client needs to act on the error: which methods, which credential, when to retry.
+        for name in _KEPT_HEADERS:
+            if name in exc.headers:
+                answer.headers[name] = exc.headers[name]
+        return answer
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "internal error")

@@ -48,16 +48,27 @@ def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
 
 
-def _errors(*codes: int) -> dict[str, Any]:
-    reasons = {
-        400: "Malformed request",
-        401: "Missing or wrong credential",
-        404: "Not found",
-        415: "Body is not JSON",
-        422: "Body failed validation (the reason is in `detail`)",
-        429: "Too many wrong access codes for this reference in the last hour",
-    }
-    return {str(c): _json(Problem, reasons[c]) for c in codes}
+_REASONS = {
+    400: "Malformed request",
+    401: "Missing or wrong credential",
+    403: "This role reads cases on the staff pages, not through the API",
+    404: "Not found",
+    413: "Body larger than 64 KB (the limit is in `detail`)",
+    415: "Body is not JSON",
+    422: "Body failed validation (the reason is in `detail`)",
+    429: "Too many wrong access codes for this reference in the last hour",
+}
+# HTTP Basic tries are throttled like the staff login (backend/throttle/rules.py).
+_STAFF_429 = "Too many wrong passwords from this address, or for this account from an unknown one; see Retry-After"
+
+
+def _errors(*codes: int, **reasons: str) -> dict[str, Any]:
+    """Problem answers; a keyword like `e429="..."` gives one code its own reason here."""
+    return {str(c): _json(Problem, reasons.get(f"e{c}", _REASONS[c])) for c in codes}
+
+
+def _staff_errors(*codes: int) -> dict[str, Any]:
+    return _errors(401, 403, 429, *codes, e429=_STAFF_429)
 
 
 def build_spec() -> dict[str, Any]:
@@ -96,13 +107,13 @@ def build_spec() -> dict[str, Any]:
                     },
                     "responses": {
                         "201": _json(SubmissionReceipt, "Stored; the access code is shown only this once"),
-                        **_errors(400, 401, 415, 422),
+                        **_errors(400, 401, 413, 415, 422),
                     },
                 },
                 "get": {
                     "summary": "List submissions (staff)",
                     "security": [{"staff": []}],
-                    "responses": {"200": _json(SubmissionList, "Newest first"), **_errors(401)},
+                    "responses": {"200": _json(SubmissionList, "Newest first"), **_staff_errors()},
                 },
             },
             "/api/v1/submissions/{reference}": {
@@ -110,7 +121,7 @@ def build_spec() -> dict[str, Any]:
                     "summary": "One submission (staff)",
                     "security": [{"staff": []}],
                     "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "responses": {"200": _json(SubmissionOut, "The submission"), **_errors(401, 404)},
+                    "responses": {"200": _json(SubmissionOut, "The submission"), **_staff_errors(404)},
                 }
             },
             "/api/v1/status": {
@@ -124,7 +135,7 @@ def build_spec() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(StatusQuery)}}},
                     "responses": {
                         "200": _json(StatusAnswer, "Where it is and what happens next, in the child's words"),
-                        **_errors(400, 401, 404, 415, 422, 429),
+                        **_errors(400, 401, 404, 413, 415, 422, 429),
                     },
                 }
             },
@@ -142,7 +153,7 @@ def build_spec() -> dict[str, Any]:
                     "responses": {
                         "201": _json(AlertReceipt, "Stored; staff are being told"),
                         "200": _json(AlertReceipt, "Already stored under this idempotency_key"),
-                        **_errors(400, 401, 415, 422),
+                        **_errors(400, 401, 413, 415, 422),
                     },
                 }
             },
@@ -163,7 +174,7 @@ def build_spec() -> dict[str, Any]:
                     "responses": {
                         "201": _json(ConcernReceipt, "Stored; it waits in the review queue on /staff/concerns"),
                         "200": _json(ConcernReceipt, "Already stored under this idempotency_key"),
-                        **_errors(400, 401, 415, 422),
+                        **_errors(400, 401, 413, 415, 422),
                     },
                 }
             },
@@ -177,7 +188,7 @@ def build_spec() -> dict[str, Any]:
                     },
                     "responses": {
                         "201": _json(AdvocacyReceipt, "Stored; includes the provider and what happens next"),
-                        **_errors(400, 401, 415, 422),
+                        **_errors(400, 401, 404, 413, 415, 422, e404="No submission has that reference"),
                     },
                 }
             },

@@ -31,7 +31,14 @@ class Kind(StrEnum):
 class SubmissionCreate(BaseModel):
     """What the action server sends when a child says "yes, send it"."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The rule `_named_needs_a_name` checks, said in the schema too (JSON Schema if/then).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"anonymous": {"const": False}}},
+            "then": {"properties": {"first_name": {"type": "string"}}, "required": ["first_name"]},
+        },
+    )
 
     kind: Kind
     what_happened: Text

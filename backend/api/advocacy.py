@@ -19,8 +19,8 @@ async def post_advocacy_request(request: web.Request) -> web.Response:
         try:
             record, provider, submission = await create_advocacy_request(session, request.app[SETTINGS], data)
         except UnknownReferenceError:
-            detail = [{"loc": ["reference"], "msg": "no submission has that reference"}]
-            return problem(422, "validation failed", detail)
+            # Well-formed but unknown: not found, like every other lookup by reference.
+            return problem(404, "not found", "No submission has that reference.")
     receipt = AdvocacyReceipt(
         id=record.id,
         provider_name=provider.name,

@@ -21,5 +21,6 @@ async def read_body(request: web.Request, model: type[M]) -> M:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
     raw = await request.read()
-    # model_validate_json raises ValidationError (-> 422) for bad JSON and bad fields alike.
-    return model.model_validate_json(raw)
+    # model_validate_json raises ValidationError (-> 422) for bad JSON and bad fields alike. Strict: a
+    # JSON body must use the types the OpenAPI document gives (no "yes" for true, no number for a date).
+    return model.model_validate_json(raw, strict=True)

@@ -90,7 +90,7 @@ async def test_unknown_reference_bad_body_and_missing_token_are_refused(
 ) -> None:
     base = {"home": "home-1", "anonymous": True, "consent_to_share": True}
     unknown = await client.post(URL, json={**base, "reference": "CMP-2222-22"}, headers=service_headers)
-    assert unknown.status == 422
+    assert unknown.status == 404
     assert "reference" in str(await unknown.json())
     assert (await client.post(URL, json={**base, "consent_to_share": "maybe"}, headers=service_headers)).status == 422
     assert (await client.post(URL, json={**base, "home": "../x"}, headers=service_headers)).status == 422
