@@ -32,7 +32,7 @@ from backend.concerns.link import link_new_alert
 from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.conduct import alert_condition, is_about_staff
-from backend.staff.names import display_name
+from backend.staff.names import display_name, staff_label
 from backend.staff.roles import Scope
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ async def record(
             alert_id=alert.id,
             kind=kind,
             actor_id=actor.id if actor else None,
-            actor_name=display_name(actor) if actor else "system",
+            actor_name=staff_label(actor) if actor else "system",
             detail=detail,
         )
     )
@@ -217,7 +217,7 @@ async def acknowledge(session: AsyncSession, alert: Alert, user: StaffUser, now:
             status=ACKNOWLEDGED,
             acknowledged_at=now,
             acknowledged_by_id=user.id,
-            acknowledged_by_name=display_name(user),
+            acknowledged_by_name=staff_label(user),
             next_escalation_at=None,
         )
         .execution_options(synchronize_session="fetch")

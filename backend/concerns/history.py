@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.concerns.models import STAFF_CONDUCT, Concern, ConcernEvent
 from backend.models import StaffUser
 from backend.staff.audit import audit
-from backend.staff.names import display_name
+from backend.staff.names import staff_label
 
 
 def audit_home(concern: Concern) -> str | None:
@@ -30,7 +30,7 @@ async def record(
             concern_id=concern.id,
             kind=kind,
             actor_id=actor.id if actor else None,
-            actor_name=display_name(actor) if actor else (actor_name or "system"),
+            actor_name=staff_label(actor) if actor else (actor_name or "system"),
             detail=detail,
         )
     )

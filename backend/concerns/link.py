@@ -16,7 +16,7 @@ from backend.alerts.models import Alert
 from backend.concerns.history import record
 from backend.concerns.models import BY_CHILD, ESCALATED, Concern
 from backend.models import StaffUser
-from backend.staff.names import display_name
+from backend.staff.names import staff_label
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def link(session: AsyncSession, concern: Concern, alert: Alert, by: StaffU
             status=ESCALATED,
             alert_id=alert.id,
             escalated_at=alert.received_at,
-            escalated_by_name=display_name(by) if by else BY_CHILD,
+            escalated_by_name=staff_label(by) if by else BY_CHILD,
         )
         .execution_options(synchronize_session="fetch")
     )

@@ -21,7 +21,7 @@ from backend.concerns.models import CLOSED, NEW, OPEN_STATES, READ, Concern, Con
 from backend.concerns.schemas import ConcernCreate
 from backend.deadlines import WorkingCalendar
 from backend.models import StaffUser
-from backend.staff.names import display_name
+from backend.staff.names import staff_label
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ async def mark_read(session: AsyncSession, concern: Concern, user: StaffUser, no
         .values(
             read_at=now,
             read_by_id=user.id,
-            read_by_name=display_name(user),
+            read_by_name=staff_label(user),
             # A concern already turned into an alert keeps that status; reading it is still recorded.
             status=case((Concern.status == NEW, READ), else_=Concern.status),
         )
@@ -97,7 +97,7 @@ async def close(session: AsyncSession, concern: Concern, user: StaffUser, now: d
     result = await session.execute(
         update(Concern)
         .where(Concern.id == concern.id, Concern.status.in_(OPEN_STATES))
-        .values(status=CLOSED, closed_at=now, closed_by_name=display_name(user), close_note=note)
+        .values(status=CLOSED, closed_at=now, closed_by_name=staff_label(user), close_note=note)
         .execution_options(synchronize_session="fetch")
     )
     if result.rowcount != 1:

@@ -1,4 +1,4 @@
-"""How a member of staff is named to the child and in histories: the display name, never the username."""
+"""How a member of staff is named: to the child by display name only (never the username); to staff precisely."""
 
 from __future__ import annotations
 
@@ -28,5 +28,12 @@ def clean_display_name(raw: str) -> str:
 
 
 def display_name(user: StaffUser) -> str:
-    """What the child and the histories see. Falls back to the role's name, never to the username."""
+    """What the child sees. Falls back to the role's name, never to the username."""
     return (user.display_name or default_display_name(user.role))[:MAX_LENGTH]
+
+
+def staff_label(user: StaffUser) -> str:
+    """How staff pages and histories name a colleague: precise, so the display name with the username."""
+    shown = display_name(user)
+    label = shown if shown.casefold() == user.username.casefold() else f"{shown} ({user.username})"
+    return label[:MAX_LENGTH]

@@ -120,7 +120,8 @@ def test_a_new_alert_appears_live_with_every_cue_and_escaped(backend: BackendThr
     expect(page.locator("#child-message")).to_have_text(XSS)
     assert page.evaluate("window.__pwned") is None
     page.click("text=Acknowledge: I am dealing with this")
-    expect(page.locator(".statebox")).to_contain_text("Acknowledged by lead")
+    # No display name of its own: staff see the role's name and the username.
+    expect(page.locator(".statebox")).to_contain_text("Acknowledged by the safeguarding lead (lead)")
     page.screenshot(path=str(SCREENSHOTS / "alert-detail.png"), full_page=True)
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     page.close()

@@ -65,6 +65,9 @@ async def test_the_child_is_greeted_by_the_display_name_and_the_username_never_r
     assert hello["metadata"]["staff_name"] == "Sam T"
     assert rasa.received[0].body[0]["metadata"]["staff_name"] == "Sam T"  # the pause event too
     assert all(r.body[0]["metadata"]["staff_name"] == "Sam T" for r in rasa.received[1:])
+    # Staff, on the other hand, see precisely who it was.
+    page = await (await app_client.get(f"/staff/alerts/{alert_id}")).text()
+    assert f"Acknowledged by Sam T ({LOGIN_NAME})" in page
 
 
 async def test_an_account_without_a_display_name_is_named_by_its_role(
