@@ -32,7 +32,8 @@ def _safe_next(value: str | None, user: StaffUser) -> str:
 def _render_login(request: web.Request, error: str | None, status: int = 200, username: str = "") -> web.Response:
     message = None
     if request.get(SESSION_EXPIRED):
-        message = "Your session ended after a period of inactivity. Please log in again."
+        # Idle too long, or past the absolute lifetime (backend/staff/sessions.py).
+        message = "Your session ended after a period of inactivity or at its time limit. Please log in again."
     return aiohttp_jinja2.render_template(
         "login.html",
         request,

@@ -40,6 +40,8 @@ async def test_a_busy_session_still_ends_at_its_absolute_lifetime(
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/staff/login")
     assert _sql(settings, "SELECT COUNT(*) FROM staff_sessions") == [(0,)]
+    login_page = await client.get(resp.headers["Location"])
+    assert "at its time limit" in await login_page.text()
 
 
 def test_the_lifetimes_come_from_the_environment_with_safe_defaults() -> None:
