@@ -27,7 +27,7 @@ def _alert_columns(path: Path) -> set[str]:
 
 def test_the_concern_history_is_append_only(settings: Settings) -> None:
     path = _path(settings)
-    assert head_revision() == "0004"
+    assert head_revision() >= "0004"  # later revisions keep these tables
     with sqlite3.connect(path) as conn:
         conn.execute(
             "INSERT INTO safeguarding_concerns (idempotency_key, conversation_id, home_code, matched, message, "
