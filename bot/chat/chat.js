@@ -7,16 +7,21 @@
  *
  * Privacy on a shared tablet: the conversation lives in sessionStorage only
  * while it is going on; Quick exit, Start again, the end of a conversation and
- * a few idle minutes all wipe it. The only thing kept is the tablet's home code
- * (localStorage "tablet.home"), which staff set on /chat/setup.
+ * a few idle minutes all wipe it. Nothing else is kept by the page: which home
+ * the tablet belongs to is in the signed tablet token that /chat/setup gave it,
+ * an HttpOnly cookie this script cannot read and the browser sends by itself.
+ *
+ * Refusals the child is told about kindly: 401 (the tablet is not set up), 429
+ * (slow down: the message stays and is sent again after Retry-After), 413 or a
+ * message over the length limit (the words go back in the box to send shorter).
  */
 (() => {
   "use strict";
 
-  const HOME_KEY = "tablet.home";
   const SESSION_KEY = "chat.session";
   const SEND_TIMEOUT_MS = 25000;
   const RETRY_DELAYS_MS = [2000, 4000, 8000, 15000, 30000];
+  const MAX_SLOW_DOWN_MS = 60000;
   // References (THX-7K4Q-2M) and six-character access codes are shown large and spaced.
   const REFERENCE = /\b([A-Z]{3}-[A-Z0-9]{4}-[A-Z0-9]{2}|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6})\b/g;
 
@@ -27,6 +32,9 @@
     typing: $("typing"),
     problem: $("problem"),
     retryNow: $("retry-now"),
+    slowDown: $("slow-down"),
+    sendAgain: $("send-again"),
+    notSetUp: $("not-set-up"),
     handoff: $("handoff"),
     announcer: $("announcer"),
     composer: $("composer"),
@@ -92,24 +100,13 @@
     return null;
   }
 
-  /** Remove everything this page keeps except the tablet's home code. */
+  /** Remove everything this page keeps (older versions kept the home in localStorage: gone too). */
   function wipeStorage() {
     try {
       sessionStorage.clear();
-      for (let i = localStorage.length - 1; i >= 0; i -= 1) {
-        const key = localStorage.key(i);
-        if (key !== HOME_KEY) localStorage.removeItem(key);
-      }
+      localStorage.clear();
     } catch (e) {
       /* storage blocked: nothing was kept either */
-    }
-  }
-
-  function home() {
-    try {
-      return localStorage.getItem(HOME_KEY) || null;
-    } catch (e) {
-      return null;
     }
   }
 
@@ -299,6 +296,16 @@
     if (on) scrollToEnd();
   }
 
+  function setSlowDown(on) {
+    ui.slowDown.hidden = !on;
+    if (on) scrollToEnd();
+  }
+
+  function setNotSetUp(on) {
+    ui.notSetUp.hidden = !on;
+    if (on) scrollToEnd();
+  }
+
   function showHandoff(handoff) {
     const active = Boolean(handoff && handoff.active);
     const text = active ? `${staffLabel(handoff.staff_name)} is talking with you now.` : "";
@@ -418,18 +425,17 @@
       const response = await fetch("/chat/webhook", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
+        // The home is not sent: the server reads it from the tablet token cookie.
         body: JSON.stringify({
           sender: state.sender,
           message: entry.message,
-          metadata: { home: home(), client_message_id: entry.clientId },
+          metadata: { client_message_id: entry.clientId },
         }),
         signal: controller.signal,
         cache: "no-store",
+        credentials: "same-origin",
       });
-      if (response.ok) outcome = { ok: true, replies: await response.json() };
-      else if (response.status === 409) outcome = { ok: true, replies: [] };
-      else if (response.status >= 400 && response.status < 500) outcome = { rejected: true };
-      else outcome = { retry: true };
+      outcome = await outcomeOf(response);
     } catch (e) {
       outcome = { retry: true };
     } finally {
@@ -437,19 +443,43 @@
     }
     if (entry.generation !== generation) return; // a new session started meanwhile
     inFlight = null;
-    if (outcome.retry) {
-      setTyping(false);
-      setProblem(true);
-      const delay = RETRY_DELAYS_MS[Math.min(retryIndex, RETRY_DELAYS_MS.length - 1)];
-      retryIndex += 1;
+    setTyping(false);
+    if (outcome.retry || outcome.slowDown || outcome.notSetUp) {
+      // The message stays first in the outbox with its id: nothing typed is lost.
+      setProblem(Boolean(outcome.retry));
+      setSlowDown(Boolean(outcome.slowDown));
+      setNotSetUp(Boolean(outcome.notSetUp));
       clearTimeout(retryTimer);
-      retryTimer = setTimeout(pump, delay);
+      if (outcome.retry) {
+        retryTimer = setTimeout(pump, RETRY_DELAYS_MS[Math.min(retryIndex, RETRY_DELAYS_MS.length - 1)]);
+        retryIndex += 1;
+      } else if (outcome.slowDown) {
+        retryTimer = setTimeout(retryNow, Math.min(outcome.slowDown, MAX_SLOW_DOWN_MS));
+      }
+      // Not set up: nothing will change until staff set the tablet up; a reload sends it then.
       return;
     }
     outbox.shift();
     retryIndex = 0;
     setProblem(false);
-    setTyping(false);
+    setSlowDown(false);
+    setNotSetUp(false);
+    if (outcome.tooLong) {
+      giveBack(entry.item);
+      showBotMessages(
+        [
+          {
+            text:
+              "That's too much for me to read in one go. Please send it in two or more shorter messages.\n" +
+              "I've put your words back in the box.",
+          },
+        ],
+        false,
+      );
+      touch();
+      pump();
+      return;
+    }
     markSent(entry.item);
     if (outcome.rejected) {
       showBotMessages([{ text: "Sorry, I couldn't read that message. Can you say it in a different way?" }], false);
@@ -459,6 +489,35 @@
     touch();
     schedulePoll(0);
     pump();
+  }
+
+  /** What the server's answer means for the page. */
+  async function outcomeOf(response) {
+    if (response.ok) return { ok: true, replies: await response.json() };
+    if (response.status === 409) return { ok: true, replies: [] };
+    if (response.status === 401) return { notSetUp: true };
+    if (response.status === 429) {
+      const seconds = Number.parseInt(response.headers.get("Retry-After") || "", 10);
+      return { slowDown: (Number.isFinite(seconds) && seconds > 0 ? seconds : 5) * 1000 };
+    }
+    if (response.status === 413) return { tooLong: true };
+    if (response.status >= 400 && response.status < 500) {
+      const data = await response.json().catch(() => ({}));
+      return data.code === "too_long" ? { tooLong: true } : { rejected: true };
+    }
+    return { retry: true };
+  }
+
+  /** A message that can never be sent as it is: off the screen, its words back in the box. */
+  function giveBack(item) {
+    state.items = state.items.filter((other) => other !== item);
+    save();
+    const li = ui.messages.querySelector(`[data-id="${item.id}"]`);
+    if (li) li.remove();
+    if (item.text && !ui.input.value) {
+      ui.input.value = item.text;
+      autosize();
+    }
   }
 
   function markSent(item) {
@@ -472,6 +531,7 @@
   function retryNow() {
     clearTimeout(retryTimer);
     retryIndex = 0;
+    setSlowDown(false);
     pump();
   }
 
@@ -490,7 +550,7 @@
     }
     try {
       const query = new URLSearchParams({ sender: state.sender, after: String(state.after) });
-      const response = await fetch(`/chat/updates?${query}`, { cache: "no-store" });
+      const response = await fetch(`/chat/updates?${query}`, { cache: "no-store", credentials: "same-origin" });
       if (response.ok && mine === generation) {
         const data = await response.json();
         showStaffMessages(Array.isArray(data.messages) ? data.messages : []);
@@ -520,6 +580,8 @@
     ui.announcer.replaceChildren();
     setTyping(false);
     setProblem(false);
+    setSlowDown(false);
+    setNotSetUp(false);
     showHandoff(null);
     ui.input.value = "";
     autosize();
@@ -608,6 +670,7 @@
     });
     ui.confirmNo.addEventListener("click", () => ui.confirm.close());
     ui.retryNow.addEventListener("click", retryNow);
+    ui.sendAgain.addEventListener("click", retryNow);
     ui.composer.addEventListener("submit", submitTyped);
     ui.input.addEventListener("input", autosize);
     ui.input.addEventListener("keydown", (event) => {

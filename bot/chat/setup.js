@@ -1,24 +1,51 @@
-/* Staff set the tablet's home once. Kept in localStorage as tablet configuration
-   (never conversation content), after the server has checked the setup code. */
+/* Staff set the tablet's home once. The server checks the setup code and answers with a
+   signed tablet token in an HttpOnly cookie: this page never sees the token, and nothing
+   about the home is kept in the browser's storage. Forgetting needs the setup code again. */
 (() => {
   "use strict";
-  const HOME_KEY = "tablet.home";
   const form = document.getElementById("setup-form");
   const homeInput = document.getElementById("home");
   const codeInput = document.getElementById("setup-code");
   const current = document.getElementById("current");
   const message = document.getElementById("message");
 
-  function showCurrent() {
-    const home = localStorage.getItem(HOME_KEY);
-    current.textContent = home ? `This tablet is set up for home: ${home}` : "This tablet has no home set yet.";
-    if (home && !homeInput.value) homeInput.value = home;
+  // Older versions of the page kept the home here; it means nothing now.
+  try {
+    localStorage.removeItem("tablet.home");
+  } catch (e) {
+    /* storage blocked: nothing kept */
+  }
+
+  async function showCurrent() {
+    try {
+      const response = await fetch("/chat/tablet", { cache: "no-store", credentials: "same-origin" });
+      const data = await response.json().catch(() => ({}));
+      if (response.ok && data.home) {
+        current.textContent = `This tablet is set up for home: ${data.home}`;
+        if (!homeInput.value) homeInput.value = data.home;
+      } else {
+        current.textContent = "This tablet is not set up yet.";
+      }
+    } catch (e) {
+      current.textContent = "Could not reach the server to check this tablet.";
+    }
   }
 
   function say(text, ok) {
     message.textContent = text;
     message.className = `message ${ok ? "ok" : "error"}`;
     message.hidden = false;
+  }
+
+  async function post(path, body) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const data = await response.json().catch(() => ({}));
+    return { response, data };
   }
 
   form.addEventListener("submit", async (event) => {
@@ -30,30 +57,38 @@
       return;
     }
     try {
-      const response = await fetch("/chat/setup", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ home, setup_code: codeInput.value }),
-      });
-      const data = await response.json().catch(() => ({}));
+      const { response, data } = await post("/chat/setup", { home, setup_code: codeInput.value });
       if (!response.ok) {
         say(data.error || `Setup failed (${response.status}).`, false);
         return;
       }
-      localStorage.setItem(HOME_KEY, data.home);
       codeInput.value = "";
-      showCurrent();
+      await showCurrent();
       say(`Saved. This tablet now belongs to home ${data.home}.`, true);
     } catch (e) {
       say("Could not reach the server. Check the connection and try again.", false);
     }
   });
 
-  document.getElementById("forget").addEventListener("click", () => {
-    localStorage.removeItem(HOME_KEY);
-    homeInput.value = "";
-    showCurrent();
-    say("Removed. This tablet has no home set.", true);
+  document.getElementById("forget").addEventListener("click", async () => {
+    if (!codeInput.value) {
+      say("Enter the setup code to forget this tablet.", false);
+      codeInput.focus();
+      return;
+    }
+    try {
+      const { response, data } = await post("/chat/forget", { setup_code: codeInput.value });
+      if (!response.ok) {
+        say(data.error || `Could not forget this tablet (${response.status}).`, false);
+        return;
+      }
+      codeInput.value = "";
+      homeInput.value = "";
+      await showCurrent();
+      say("Forgotten. This tablet has no home now; the chat will not work on it until it is set up again.", true);
+    } catch (e) {
+      say("Could not reach the server. Check the connection and try again.", false);
+    }
   });
 
   showCurrent();
