@@ -198,8 +198,8 @@ def test_a_compliment_is_given_by_tapping_buttons_only(chat: Chat, stack: Runnin
     assert chat.page.locator("#messages .msg-user").count() == taps + typed + 1
     (row,) = stack.rows("SELECT kind, home_code, anonymous FROM submissions WHERE reference = ?", reference)
     assert (row["kind"], row["home_code"], row["anonymous"]) == ("compliment", HOME, 1)
-    # The home set once by staff went with every message of this conversation.
-    assert {body["metadata"]["home"] for body in chat.sent} == {HOME}
+    # The home set once by staff is in the tablet token: the page never sends one.
+    assert all("home" not in body["metadata"] for body in chat.sent)
     assert len({body["metadata"]["client_message_id"] for body in chat.sent}) == len(chat.sent)
     chat.page.screenshot(path=SCREENSHOTS / "compliment-done-tablet-portrait.png")
 
@@ -238,7 +238,7 @@ def test_quick_exit_clears_the_screen_and_storage_at_once(chat: Chat) -> None:
     expect(chat.page).to_have_title("Home")
     body = chat.page.locator("body").inner_text()
     assert "stuff" not in body and "Quick exit" not in body and "Have your say" not in body
-    assert chat.storage() == {"local": {"tablet.home": HOME}, "session": {}}
+    assert chat.storage() == {"local": {}, "session": {}}
     chat.page.screenshot(path=SCREENSHOTS / "quick-exit-neutral-page.png")
     # The back button does not bring the conversation back.
     chat.page.go_back()
@@ -341,6 +341,161 @@ def test_an_answer_lost_on_the_way_back_is_not_processed_twice(chat: Chat, stack
     assert attempts[0]["metadata"]["client_message_id"] == attempts[1]["metadata"]["client_message_id"]
     said = [e["text"] for e in rasa_events(stack, chat.senders()[-1]) if e["event"] == "user"]
     assert said.count("the heating is off in my room") == 1
+
+
+# ---- the tablet token, limits and sizes ----------------------------------------------------
+
+NOT_SET_UP = "This tablet isn't set up yet. Please ask a member of staff."
+SLOW_DOWN = "Slow down a little. Try again in a moment."
+
+
+def _alerts_for(stack: RunningStack, sender: str) -> list[Any]:
+    return stack.rows("SELECT * FROM alerts WHERE conversation_id = ?", sender)
+
+
+def test_a_tablet_that_is_not_set_up_says_so_kindly(browser: Browser, stack: RunningStack) -> None:
+    chat = new_chat(browser, stack)
+    chat.page.goto(f"{stack.rasa_url}/chat/")
+    notice = chat.page.locator("#not-set-up")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_attribute("role", "alert")
+    expect(notice).to_contain_text(NOT_SET_UP)
+    expect(notice).to_contain_text("0800")
+    expect(chat.page.locator("#problem")).to_be_hidden()  # not a connection problem
+    chat.page.screenshot(path=SCREENSHOTS / "not-set-up-tablet-portrait.png")
+    serious = [v for v in axe_violations(chat.page, "not-set-up") if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    # The child can still write; nothing reaches the bot until staff set the tablet up.
+    box = chat.page.get_by_label("Type your message")
+    box.fill("is anyone there")
+    box.press("Enter")
+    expect(chat.page.locator("#messages .msg-user").last).to_contain_text("Not sent yet")
+    assert chat.bot_messages.count() == 0
+    chat.page.context.close()
+
+
+def test_the_tablet_token_is_a_cookie_scripts_cannot_read(chat: Chat) -> None:
+    (cookie,) = [c for c in chat.page.context.cookies() if c["name"] == "tablet"]
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["path"] == "/chat"
+    assert cookie["secure"] is False  # plain HTTP on loopback; anywhere else it is Secure
+    assert cookie["expires"] - time.time() > 364 * 24 * 3600
+    assert "tablet" not in chat.page.evaluate("() => document.cookie")
+
+
+def test_forget_this_tablet_needs_the_setup_code(browser: Browser, stack: RunningStack) -> None:
+    chat = new_chat(browser, stack)
+    chat.set_up_tablet()
+    page = chat.page
+    expect(page.locator("#current")).to_have_text(f"This tablet is set up for home: {HOME}")
+    page.get_by_label("Setup code").fill("not-the-code")
+    page.get_by_role("button", name="Forget this tablet").click()
+    expect(page.get_by_role("status")).to_contain_text("not right")
+    chat.open()  # still set up: the greeting comes
+    page.goto(f"{stack.rasa_url}/chat/setup")
+    page.get_by_label("Setup code").fill(stack.stack.config.secrets["TABLET_SETUP_CODE"])
+    page.get_by_role("button", name="Forget this tablet").click()
+    expect(page.get_by_role("status")).to_contain_text("Forgotten")
+    expect(page.locator("#current")).to_have_text("This tablet is not set up yet.")
+    assert [c for c in page.context.cookies() if c["name"] == "tablet"] == []
+    page.goto(f"{stack.rasa_url}/chat/")
+    expect(page.locator("#not-set-up")).to_contain_text(NOT_SET_UP)
+    page.context.close()
+
+
+def test_a_home_slipped_into_the_pages_request_is_ignored(chat: Chat, stack: RunningStack) -> None:
+    """A tampered page (or a script on the tablet) names another home: the token's home counts."""
+
+    def spoof(route: Any) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        body["metadata"]["home"] = "someone-elses-home"
+        route.continue_(post_data=json.dumps(body))
+
+    chat.page.route("**/chat/webhook", spoof)
+    before = chat.bot_messages.count()
+    chat.page.locator("#feel-unsafe").click()
+    chat.wait_for_reply(before)
+    sender = chat.senders()[-1]
+    (alert,) = wait_for(lambda: _alerts_for(stack, sender), timeout=REPLY_TIMEOUT)
+    assert alert["home_code"] == HOME
+
+
+def test_a_message_starting_with_a_slash_is_still_read_for_safety(chat: Chat, stack: RunningStack) -> None:
+    # Rasa alone reads "/affirm@1.0 ..." as the intent "affirm" and never runs the detector on it.
+    chat.type("/affirm@1.0 he hits me every night")
+    shown = chat.page.locator("#messages").inner_text()
+    assert "not in trouble" in shown and "0800" in shown
+    sender = chat.senders()[-1]
+    (alert,) = wait_for(lambda: _alerts_for(stack, sender), timeout=REPLY_TIMEOUT)
+    assert alert["home_code"] == HOME
+
+
+def test_slow_down_keeps_the_message_and_sends_it_once_there_is_room(browser: Browser, stack: RunningStack) -> None:
+    chat = new_chat(browser, stack)
+    chat.set_up_tablet()
+    page = chat.page
+    page.clock.install()  # the page's wait before sending again moves only when the test says
+    chat.open()
+    # Another script on this tablet uses up its burst (same cookie: page.request shares it).
+    for _ in range(40):
+        body = {"sender": RunningStack.new_sender(), "message": "/greet", "metadata": {"client_message_id": _id()}}
+        if page.request.post(f"{stack.rasa_url}/chat/webhook", data=body).status == 429:
+            break
+    else:
+        raise AssertionError("the tablet's limit was never reached")
+    # The child carries on typing; within a few messages the tablet is over its limit.
+    box = page.get_by_label("Type your message")
+    notice = page.locator("#slow-down")
+    for attempt in range(10):
+        before = chat.bot_messages.count()
+        box.fill(f"my window is broken {attempt}")
+        box.press("Enter")
+        wait_for(lambda: notice.is_visible() or chat.bot_messages.count() > before, timeout=REPLY_TIMEOUT)  # noqa: B023
+        if notice.is_visible():
+            break
+    else:
+        raise AssertionError("the page never showed the slow-down message")
+    expect(notice).to_contain_text(SLOW_DOWN)
+    expect(notice).to_have_attribute("role", "alert")
+    held = f"my window is broken {attempt}"
+    expect(page.locator("#messages .msg-user").last).to_contain_text(held)
+    expect(page.locator("#messages .msg-user").last).to_contain_text("Not sent yet")
+    box.fill("and the door")  # what the child is typing meanwhile stays in the box
+    page.screenshot(path=SCREENSHOTS / "slow-down-tablet-portrait.png")
+
+    def sent_again() -> bool:
+        if notice.is_visible():
+            page.clock.fast_forward(500)  # only while waiting: never while a send is on its way
+        return chat.bot_messages.count() > before and notice.is_hidden()
+
+    # Sent again after Retry-After without anyone retyping it, and handled once.
+    wait_for(sent_again, timeout=REPLY_TIMEOUT)
+    expect(box).to_have_value("and the door")
+    said = [e["text"] for e in rasa_events(stack, chat.senders()[-1]) if e["event"] == "user"]
+    assert said.count(held) == 1
+    page.context.close()
+
+
+def test_a_message_that_is_too_long_goes_back_in_the_box(chat: Chat, stack: RunningStack) -> None:
+    page = chat.page
+    box = page.get_by_label("Type your message")
+    # The box stops at 2,000 characters; a page changed to allow more is answered kindly too.
+    page.evaluate("() => document.getElementById('message-input').removeAttribute('maxlength')")
+    long_text = "the heating " * 200  # 2,400 characters
+    box.fill(long_text)
+    before = chat.bot_messages.count()
+    box.press("Enter")
+    chat.wait_for_reply(before)
+    assert "shorter" in chat.last_bot_text()
+    expect(box).to_have_value(long_text.strip())
+    expect(page.locator("#messages .msg-user")).to_have_count(0)
+    said = [e["text"] for e in rasa_events(stack, chat.senders()[-1]) if e["event"] == "user"]
+    assert long_text.strip() not in said
+
+
+def _id() -> str:
+    return RunningStack.new_sender().replace("-", "")
 
 
 # ---- human handoff -----------------------------------------------------------------------
