@@ -47,7 +47,7 @@ from bot.channels.chat_request import (
     parse_sender,
 )
 from bot.channels.dedup_cache import Replies, ReplyCache
-from bot.channels.rate_limit import CHAT_ADDRESS_RATES, TABLET_RATES, Limiter, Rate, address_key, admit
+from bot.channels.rate_limit import CHAT_ADDRESS_RATES, TABLET_RATES, Limiter, OncePer, Rate, address_key, admit
 from bot.channels.setup_guard import SetupDecision, SetupGuard
 from bot.channels.slash_rule import ButtonPayloads, read_as_words
 from bot.channels.tablet_cookie import (
@@ -118,6 +118,7 @@ class ChatInput(RestInput):
         self.setup_guard = SetupGuard(setup_code)
         self.per_tablet = Limiter(tablet_rates, clock=clock)
         self.per_address = Limiter(address_rates, clock=clock)
+        self.refusals_logged = OncePer(clock=clock)
         self.payloads = ButtonPayloads()
         # Only files that exist at start-up can be served: no path ever comes from the URL.
         self.static_files = {
@@ -253,7 +254,8 @@ class ChatInput(RestInput):
                     (self.per_address, address_key(client_address(request))),
                 )
                 if wait:
-                    logger.warning("chat.webhook.rate_limited tablet=%s home=%s", current.tablet_id, current.home)
+                    if self.refusals_logged.due(current.tablet_id):
+                        logger.warning("chat.webhook.rate_limited tablet=%s home=%s", current.tablet_id, current.home)
                     return slow_down(wait)
             if refused := await _other_tablets_conversation(agent, message.sender, current):
                 return refused

@@ -77,6 +77,29 @@ class Limiter:
         return tokens
 
 
+class OncePer:
+    """True at most once per `seconds` for each key: a flood must not flood the log as well."""
+
+    def __init__(
+        self, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic, max_keys: int = 1000
+    ) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._max_keys = max_keys
+        self._last: OrderedDict[str, float] = OrderedDict()
+
+    def due(self, key: str) -> bool:
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self._seconds:
+            return False
+        self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self._max_keys:
+            self._last.popitem(last=False)
+        return True
+
+
 def retry_after_header(wait_seconds: float) -> str:
     """Whole seconds, at least 1 (RFC 9110: delay-seconds)."""
     return str(max(1, math.ceil(wait_seconds)))

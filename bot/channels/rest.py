@@ -30,7 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.answers import NO_STORE, problem, slow_down, too_large
 from bot.channels.chat_request import MAX_MESSAGE_CHARS, ChatRequestError, parse_home, parse_sender
-from bot.channels.rate_limit import REST_ADDRESS_RATES, Limiter, Rate, address_key, admit
+from bot.channels.rate_limit import REST_ADDRESS_RATES, Limiter, OncePer, Rate, address_key, admit
 from bot.channels.slash_rule import ButtonPayloads, read_as_words
 from bot.channels.tablet_cookie import client_address
 from bot.service_secrets import read_secret
@@ -59,6 +59,7 @@ class TrustedRestInput(RestInput):
             raise ValueError("the REST channel needs RASA_AUTH_TOKEN")
         self._token = auth_token.encode()
         self.per_address = Limiter(address_rates, clock=clock)
+        self.refusals_logged = OncePer(clock=clock)
         self.payloads = ButtonPayloads()
 
     @classmethod
@@ -89,9 +90,11 @@ class TrustedRestInput(RestInput):
                     "the REST channel needs RASA_AUTH_TOKEN (Authorization: Bearer <token>, or ?token=)",
                     "unauthorised",
                 )
-            wait = admit((self.per_address, address_key(client_address(request))))
+            address = address_key(client_address(request))
+            wait = admit((self.per_address, address))
             if wait:
-                logger.warning("rest.webhook.rate_limited")
+                if self.refusals_logged.due(address):
+                    logger.warning("rest.webhook.rate_limited address=%s", address)
                 return slow_down(wait)
             try:
                 sender, text, home = _parse(request)

@@ -8,6 +8,7 @@ from bot.channels.rate_limit import (
     CHAT_ADDRESS_RATES,
     TABLET_RATES,
     Limiter,
+    OncePer,
     Rate,
     address_key,
     admit,
@@ -124,3 +125,12 @@ def test_the_defaults_are_generous_for_a_child_and_tight_for_a_script() -> None:
         clock.now += 1
     assert sent <= 150 + 150  # the 150 in a row, then 150 an hour
     assert CHAT_ADDRESS_RATES[0].burst > TABLET_RATES[0].burst  # a home's tablets may share an address
+
+
+def test_a_flood_is_logged_once_a_minute_per_key() -> None:
+    clock = FakeClock()
+    once = OncePer(seconds=60, clock=clock)
+    assert [once.due("tablet") for _ in range(100)].count(True) == 1
+    assert once.due("another tablet")
+    clock.now += 60
+    assert once.due("tablet")
