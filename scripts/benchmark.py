@@ -131,7 +131,11 @@ def main(conversations: int) -> None:
             database_url=f"sqlite+aiosqlite:///{tmp}/backend.sqlite3",
             tracker_db=f"{tmp}/tracker.sqlite3",
             outbox_dir=f"{tmp}/outbox",
-            secrets={"SERVICE_TOKEN": secrets.token_urlsafe(32), "RASA_AUTH_TOKEN": secrets.token_urlsafe(32)},
+            secrets={
+                key: secrets.token_urlsafe(32)
+                for key in ("SERVICE_TOKEN", "RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN", "TABLET_TOKEN_KEY")
+            }
+            | {"TABLET_SETUP_CODE": "246810"},
             log_dir=Path(tmp) / "logs",
         )
         stack = Stack(config)

@@ -11,8 +11,9 @@ concern rates on ordinary messages, `immediate` without a danger word, every mis
                its messages (the closest stand-in for wordings nobody wrote down); prints
                a table of bands, which is how patterns.yml's `classifier:` bands are chosen.
                About an hour (six trainings of both models).
-  --url URL    score through `POST /model/parse` of a running Rasa server instead
-               (--token for its auth token), as an outside evaluator would.
+  --url URL    score through `POST /model/parse` of a running Rasa server instead, as an
+               outside evaluator would; its auth token from RASA_AUTH_TOKEN in the
+               environment, else from var/secrets.env (never on the command line).
   --set PATH   score these sets instead of the default ones (repeatable).
 
 Usage: .venv/rasa/bin/python -m scripts.eval_safeguarding [--lowo] [--url URL] [--set PATH]... [--brief]
@@ -26,6 +27,8 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +39,7 @@ from bot.safeguarding.classifier import RiskClassifier, load_examples, load_from
 from bot.safeguarding.conversation import nlu_examples, ordinary_messages
 from bot.safeguarding.detector import Assessment, SafeguardingDetector
 from scripts.safeguarding_sets import Item, Outcome, format_score, load_items, score
+from scripts.stack import rasa_auth_token
 
 SETS_DIR = Path("tests/bot/safeguarding")
 MODEL = Path("models/current.tar.gz")
@@ -64,12 +68,13 @@ def run_local(detector: SafeguardingDetector, items: list[Item]) -> tuple[list[t
     return pairs, timings
 
 
-def run_remote(url: str, token: str | None, items: list[Item]) -> list[tuple[Item, Outcome]]:
-    query = f"?token={token}" if token else ""
+def run_remote(url: str, token: str, items: list[Item]) -> list[tuple[Item, Outcome]]:
+    # Rasa 3.6 takes its auth token as `?token=` only (rasa/server.py requires_auth).
+    query = urllib.parse.urlencode({"token": token})
     pairs = []
     for item in items:
         request = urllib.request.Request(  # noqa: S310 (a URL the user gave)
-            f"{url.rstrip('/')}/model/parse{query}",
+            f"{url.rstrip('/')}/model/parse?{query}",
             data=json.dumps({"text": item.text}).encode(),
             headers={"Content-Type": "application/json"},
         )
@@ -122,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", dest="sets", type=Path, action="append", help="a labelled set (repeatable)")
     parser.add_argument("--url", help="score through POST /model/parse of this Rasa server")
-    parser.add_argument("--token", help="Rasa's auth token, if it needs one")
     parser.add_argument("--lowo", action="store_true", help="leave one writer out (chooses the bands)")
     parser.add_argument("--no-classifier", action="store_true", help="patterns only")
     parser.add_argument("--train", action="store_true", help="train the classifier here instead of loading the model's")
@@ -134,8 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     sets = args.sets or default_sets()
     loaded = {path: load_items(path) for path in sets}
     if args.url:
-        for path, items in loaded.items():
-            print(format_score(str(path), score(run_remote(args.url, args.token, items)), details=not args.brief))
+        token = rasa_auth_token()
+        if not token:
+            print("no Rasa auth token: set RASA_AUTH_TOKEN or run `make setup` (writes var/secrets.env)")
+            return 2
+        try:
+            for path, items in loaded.items():
+                print(format_score(str(path), score(run_remote(args.url, token, items)), details=not args.brief))
+        except urllib.error.HTTPError as exc:
+            print(f"{args.url} answered HTTP {exc.code} ({exc.reason}); a 401 means the token is not this server's")
+            return 1
         return 0
     measured = [item.text for items in loaded.values() for item in items]
     started = time.perf_counter()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -34,3 +36,24 @@ def wait_for(check: Callable[[], T | None], timeout: float = 10.0, interval: flo
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+def post_headers_only(url: str, length: int, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """POST that announces a `length`-byte body but sends none, then reads the answer.
+
+    How an oversized body is tested without racing the server: a server that refuses
+    it answers from the headers and closes, and a client still pushing megabytes
+    would see the connection reset instead of the answer.
+    """
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    try:
+        conn.putrequest("POST", f"{parts.path}?{parts.query}" if parts.query else parts.path)
+        sent = {"Content-Type": "application/json", **(headers or {}), "Content-Length": str(length)}
+        for name, value in sent.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()

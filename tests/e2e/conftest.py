@@ -31,6 +31,12 @@ class RunningStack:
     tracker_path: Path
     service_token: str
     outbox_dir: Path
+    rasa_token: str
+    data_dir: Path
+
+    def rasa_api(self, path: str) -> str:
+        """URL of Rasa's HTTP API with its auth token (Rasa 3.6 takes it as `?token=` only)."""
+        return f"{self.rasa_url}{path}?token={self.rasa_token}"
 
     def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         return sqlite_rows(self.database_path, sql, *args)
@@ -59,16 +65,25 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     if not model.exists():
         pytest.fail("no trained model: run `make train` (make test does)")
     tmp = tmp_path_factory.mktemp("stack")
+    data = tmp / "var"  # created by scripts/stack.py, as var/ is by `make run`
     token = secrets.token_urlsafe(32)
+    rasa_token = secrets.token_urlsafe(32)
     config = StackConfig(
         rasa_port=free_port(),
         actions_port=free_port(),
         backend_port=free_port(),
-        database_url=f"sqlite+aiosqlite:///{tmp / 'backend.sqlite3'}",
-        tracker_db=str(tmp / "tracker.sqlite3"),
+        database_url=f"sqlite+aiosqlite:///{data / 'backend.sqlite3'}",
+        tracker_db=str(data / "tracker.sqlite3"),
         model=str(model),
-        outbox_dir=str(tmp / "outbox"),
-        secrets={"SERVICE_TOKEN": token, "RASA_AUTH_TOKEN": secrets.token_urlsafe(32), "TABLET_SETUP_CODE": "246810"},
+        outbox_dir=str(data / "outbox"),
+        data_dir=data,
+        secrets={
+            "SERVICE_TOKEN": token,
+            "RASA_AUTH_TOKEN": rasa_token,
+            "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
+            "TABLET_SETUP_CODE": "246810",
+            "TABLET_TOKEN_KEY": secrets.token_urlsafe(32),
+        },
         extra_env={"HOME_CODE": "e2e-home"},
         log_dir=tmp / "logs",
     )
@@ -84,9 +99,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         stack=running,
         rasa_url=config.rasa_url,
         backend_url=config.backend_url,
-        database_path=tmp / "backend.sqlite3",
-        tracker_path=tmp / "tracker.sqlite3",
+        database_path=data / "backend.sqlite3",
+        tracker_path=data / "tracker.sqlite3",
         service_token=token,
-        outbox_dir=tmp / "outbox",
+        outbox_dir=data / "outbox",
+        rasa_token=rasa_token,
+        data_dir=data,
     )
     running.stop()

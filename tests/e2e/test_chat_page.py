@@ -156,14 +156,14 @@ def chat(browser: Browser, stack: RunningStack) -> Iterator[Chat]:
 
 
 def rasa_events(stack: RunningStack, sender: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30) as resp:  # noqa: S310
+    with urllib.request.urlopen(stack.rasa_api(f"/conversations/{sender}/tracker"), timeout=30) as resp:  # noqa: S310
         return json.loads(resp.read())["events"]
 
 
 def post_rasa_events(stack: RunningStack, sender: str, events: list[dict[str, Any]]) -> None:
     """What the backend's handoff does (backend/handoff/rasa.py): Rasa's HTTP API."""
     req = urllib.request.Request(  # noqa: S310 (loopback test server)
-        f"{stack.rasa_url}/conversations/{sender}/tracker/events",
+        stack.rasa_api(f"/conversations/{sender}/tracker/events"),
         data=json.dumps(events).encode(),
         headers={"Content-Type": "application/json"},
     )

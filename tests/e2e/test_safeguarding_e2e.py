@@ -133,7 +133,7 @@ SPLIT_SECOND = "he comes in at night"
 
 def _parse_all(stack: RunningStack, text: str) -> dict:
     request = urllib.request.Request(  # noqa: S310 (loopback test server)
-        f"{stack.rasa_url}/model/parse",
+        stack.rasa_api("/model/parse"),
         data=json.dumps({"text": text}).encode(),
         headers={"Content-Type": "application/json"},
     )

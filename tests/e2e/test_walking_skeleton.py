@@ -63,7 +63,7 @@ def test_model_parse_reports_intent(stack: RunningStack) -> None:
     import urllib.request
 
     req = urllib.request.Request(  # noqa: S310
-        f"{stack.rasa_url}/model/parse", data=json.dumps({"text": "Sam helped me with my homework"}).encode()
+        stack.rasa_api("/model/parse"), data=json.dumps({"text": "Sam helped me with my homework"}).encode()
     )
     with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
         parsed = json.loads(resp.read())
