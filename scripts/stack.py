@@ -131,6 +131,8 @@ class Stack:
             "BACKEND_HOST": c.host,
             "BACKEND_PORT": str(c.backend_port),
             "RASA_URL": c.rasa_url,
+            # The retention job purges the tracker store this stack's Rasa writes.
+            "RASA_TRACKER_URL": f"sqlite:///{c.tracker_db}",
         }
 
     def actions_env(self) -> dict[str, str]:

@@ -137,3 +137,9 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
 def test_a_missing_or_weak_secret_is_refused(env: dict[str, str], reason: str) -> None:
     with pytest.raises(MissingSecretError, match=reason):
         read_secret("RASA_AUTH_TOKEN", env)
+
+
+def test_the_backend_purges_the_tracker_store_this_stacks_rasa_writes(tmp_path: Path) -> None:
+    stack = Stack(StackConfig(tracker_db=str(tmp_path / "tracker.sqlite3")))
+    assert stack.rasa_env()["RASA_TRACKER_DB"] == str(tmp_path / "tracker.sqlite3")
+    assert stack.backend_env()["RASA_TRACKER_URL"] == f"sqlite:///{tmp_path}/tracker.sqlite3"
