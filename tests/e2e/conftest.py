@@ -6,13 +6,14 @@ temporary folder, through the same scripts/stack.py that `make run` uses.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import secrets
 import sqlite3
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class RunningStack:
     outbox_dir: Path
     rasa_token: str
     data_dir: Path
+    _tablets: dict[str, urllib.request.OpenerDirector] = field(default_factory=dict, repr=False)
 
     def rasa_api(self, path: str) -> str:
         """URL of Rasa's HTTP API with its auth token (Rasa 3.6 takes it as `?token=` only)."""
@@ -42,17 +44,33 @@ class RunningStack:
         return sqlite_rows(self.database_path, sql, *args)
 
     def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """One chat turn through Rasa's REST webhook."""
+        """One chat turn through the REST channel, which needs Rasa's token (a header keeps it out of URLs)."""
         body = {"sender": sender, "message": message}
         if metadata:
             body["metadata"] = metadata
         req = urllib.request.Request(  # noqa: S310 (loopback test server)
             f"{self.rasa_url}/webhooks/rest/webhook",
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.rasa_token}"},
         )
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
             return json.loads(resp.read())
+
+    def tablet(self, home: str = "e2e-home") -> urllib.request.OpenerDirector:
+        """One set-up tablet per home for the whole session (see new_tablet)."""
+        if home not in self._tablets:
+            self._tablets[home] = self.new_tablet(home)
+        return self._tablets[home]
+
+    def new_tablet(self, home: str = "e2e-home") -> urllib.request.OpenerDirector:
+        """A tablet set up as staff do (POST /chat/setup with the code): it keeps its token cookie."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        body = {"home": home, "setup_code": self.stack.config.secrets["TABLET_SETUP_CODE"]}
+        req = urllib.request.Request(  # noqa: S310 (loopback test server)
+            f"{self.rasa_url}/chat/setup", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
+        opener.open(req, timeout=30).close()
+        return opener
 
     @staticmethod
     def new_sender() -> str:

@@ -93,7 +93,7 @@ def test_with_the_backend_down_the_alert_is_kept_and_delivered_once_after_restar
 
 
 def _updates(stack: RunningStack, sender: str) -> dict:
-    with urllib.request.urlopen(f"{stack.rasa_url}/chat/updates?sender={sender}&after=0", timeout=10) as resp:  # noqa: S310
+    with stack.tablet().open(f"{stack.rasa_url}/chat/updates?sender={sender}&after=0", timeout=10) as resp:
         return json.loads(resp.read())
 
 
