@@ -18,7 +18,7 @@ from backend.concerns.models import OPEN_STATES as OPEN_CONCERN_STATES
 from backend.concerns.models import Concern
 from backend.config import Settings
 from backend.ratelimit import purge_failures
-from backend.retention.tracker import purge_conversations
+from backend.retention.tracker import TrackerPurge, purge_conversations
 from backend.retention.transcripts import purge_alert_transcripts, purge_concern_transcripts
 from backend.staff.sessions import purge_idle_sessions, session_limits
 from backend.throttle.rules import TRUST_FOR, purge_trusted_clients
@@ -55,10 +55,14 @@ async def conversations_still_needed(sessionmaker: async_sessionmaker) -> set[st
 
 async def purge(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> PurgeReport:
     retention = settings.retention
-    tracker = await purge_conversations(
-        retention.tracker_url,
-        now - timedelta(days=retention.conversation_days),
-        await conversations_still_needed(sessionmaker),
+    tracker = (
+        await purge_conversations(
+            retention.tracker_url,
+            now - timedelta(days=retention.conversation_days),
+            await conversations_still_needed(sessionmaker),
+        )
+        if retention.tracker_url
+        else TrackerPurge()
     )
     transcript_cutoff = now - timedelta(days=retention.transcript_days)
     async with sessionmaker() as session:

@@ -12,13 +12,16 @@ DEFAULT_TRACKER_URL = "sqlite:///var/rasa_tracker.sqlite3"
 
 @dataclass(frozen=True)
 class RetentionSettings:
-    # Rasa's tracker store (the conversations): where it is, and how long a quiet one is kept.
-    tracker_url: str = DEFAULT_TRACKER_URL
+    """The class defaults touch nothing (tests build Settings by hand); `retention_from_env`
+    gives a running backend its real defaults: the repository's tracker store, daily at 03:00."""
+
+    # Rasa's tracker store (the conversations): where it is (None: not purged), and how long a quiet one is kept.
+    tracker_url: str | None = None
     conversation_days: int = 30
     # The child's words in an alert or concern, counted from the day it was closed.
     transcript_days: int = 90
     # When the server runs the job each day (Europe/London); None: only by hand.
-    run_at: time | None = time(3, 0)
+    run_at: time | None = None
 
 
 def _days(raw: str, name: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 
@@ -110,3 +111,23 @@ async def test_compliment_status_talks_about_passing_on(client: TestClient, serv
     assert body["kind"] == "compliment"
     assert "pass them on" in body["next_step_for_child"]
     assert body["due_date"] is None
+
+
+async def test_guesses_sent_all_at_once_are_counted_before_any_is_checked(
+    client: TestClient, service_headers: dict[str, str]
+) -> None:
+    created = await submit(client, service_headers)
+    guesses = [check(client, service_headers, created["reference"], f"WRONG{n % 8 + 2}") for n in range(20)]
+    statuses = sorted(response.status for response in await asyncio.gather(*guesses))
+    # Never more than five codes checked in an hour, however the guesses are timed.
+    assert statuses.count(404) <= 5
+    assert set(statuses) <= {404, 429}
+    assert (await check(client, service_headers, created["reference"], created["access_code"])).status == 429
+
+
+async def test_the_right_code_is_not_counted_as_a_wrong_try(
+    client: TestClient, service_headers: dict[str, str]
+) -> None:
+    created = await submit(client, service_headers)
+    for _ in range(7):
+        assert (await check(client, service_headers, created["reference"], created["access_code"])).status == 200

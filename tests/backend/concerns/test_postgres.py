@@ -35,7 +35,9 @@ async def test_concern_round_trip_on_postgres(
     concern_id = (await first.json())["concern_id"]
     assert (await again.json())["concern_id"] == concern_id
     staff_conduct = await client.post(
-        "/api/v1/concerns", json=concern_body("pg-concern-2", category="staff_conduct"), headers=HEADERS
+        "/api/v1/concerns",
+        json=concern_body("pg-concern-2", category="staff_conduct", conversation_id="conv-other-child"),
+        headers=HEADERS,
     )
     assert staff_conduct.status == 201
     bad = await client.post("/api/v1/concerns", json=concern_body("pg-concern-3", source="nope"), headers=HEADERS)

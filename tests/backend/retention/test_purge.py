@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,6 +69,10 @@ def retained(settings: Settings, tracker: Path) -> Settings:
         settings,
         retention=RetentionSettings(tracker_url=f"sqlite:///{tracker}", conversation_days=30, transcript_days=90),
     )
+
+
+def replace_run_at(settings: Settings, at: time) -> RetentionSettings:
+    return dataclasses.replace(settings.retention, run_at=at)
 
 
 def _events(tracker: Path, sender: str, *days_ago: float) -> None:
@@ -283,5 +287,5 @@ async def test_the_server_runs_the_job_by_itself(
     waits = iter([0.0])
     # The clock says the daily time has come at once (and then not again for a day).
     monkeypatch.setattr(backend.retention.schedule, "seconds_until", lambda at, now: next(waits, 86_400.0))
-    await aiohttp_client(create_app(retained))
+    await aiohttp_client(create_app(dataclasses.replace(retained, retention=replace_run_at(retained, time(3, 0)))))
     await wait_for(lambda: not _senders(tracker), within=30)
