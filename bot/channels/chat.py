@@ -47,7 +47,16 @@ from bot.channels.chat_request import (
     parse_sender,
 )
 from bot.channels.dedup_cache import Replies, ReplyCache
-from bot.channels.rate_limit import CHAT_ADDRESS_RATES, TABLET_RATES, Limiter, OncePer, Rate, address_key, admit
+from bot.channels.rate_limit import (
+    CHAT_ADDRESS_RATES,
+    POLL_RATES,
+    TABLET_RATES,
+    Limiter,
+    OncePer,
+    Rate,
+    address_key,
+    admit,
+)
 from bot.channels.setup_guard import SetupDecision, SetupGuard
 from bot.channels.slash_rule import ButtonPayloads, read_as_words
 from bot.channels.tablet_cookie import (
@@ -118,6 +127,7 @@ class ChatInput(RestInput):
         self.setup_guard = SetupGuard(setup_code)
         self.per_tablet = Limiter(tablet_rates, clock=clock)
         self.per_address = Limiter(address_rates, clock=clock)
+        self.polls = Limiter(POLL_RATES, clock=clock)
         self.refusals_logged = OncePer(clock=clock)
         self.payloads = ButtonPayloads()
         # Only files that exist at start-up can be served: no path ever comes from the URL.
@@ -283,6 +293,8 @@ class ChatInput(RestInput):
                 after = parse_after(request.args.get("after"))
             except ChatRequestError as error:
                 return problem(400, str(error), error.code)
+            if wait := admit((self.polls, current.tablet_id)):
+                return slow_down(wait)  # the page just polls again later
             agent = getattr(request.app.ctx, "agent", None)
             if agent is None or agent.tracker_store is None:
                 return problem(503, "the assistant is starting", "starting")

@@ -137,6 +137,9 @@ TABLET_RATES = (Rate(burst=20, per_minute=20), Rate(burst=150, per_minute=2.5))
 # A home's few tablets may share one address (NAT): room for several at once. This is what
 # stops one address from using many tablet tokens to get around the per-tablet limit.
 CHAT_ADDRESS_RATES = (Rate(burst=120, per_minute=60), Rate(burst=900, per_minute=15))
+# The page polls for staff messages every few seconds while a chat is open: twice that
+# rate is honest use; anything faster is a script reading the tracker store in a loop.
+POLL_RATES = (Rate(burst=30, per_minute=60),)
 # The REST channel's callers hold RASA_AUTH_TOKEN (tests, evaluation, the benchmark): a safety
 # net against a runaway loop, not a limit on honest use.
 REST_ADDRESS_RATES = (Rate(burst=300, per_minute=600),)

@@ -175,3 +175,18 @@ async def test_an_oversized_setup_body_gets_413(server: ChatServer) -> None:
         f"{server.url}/chat/setup", json={"home": "home-7", "setup_code": SETUP_CODE, "x": "y" * 5000}
     ) as response:
         assert response.status == 413
+
+
+async def test_polling_for_staff_messages_in_a_loop_gets_429_and_an_honest_page_does_not(
+    limited: ChatServer, clock: FakeClock
+) -> None:
+    tablet = await limited.tablet()
+    sender = new_sender()
+    # The page polls every 2.5 s: a minute of it is well inside the limit.
+    for _ in range(24):
+        status, _ = await tablet.poll(sender)
+        assert status == 200
+        clock.now += 2.5
+    # A script reading as fast as it can is slowed down.
+    statuses = [(await tablet.poll(sender))[0] for _ in range(60)]
+    assert 429 in statuses
