@@ -47,7 +47,15 @@ async def _create_user(
     Without a display name the account gets the role's plain name ("the home manager"), never the username.
     """
     engine = make_engine(settings.database_url)
+    try:
+        await assert_migrated(engine)
+    except RuntimeError as exc:
+        await engine.dispose()
+        raise SystemExit(f"no staff account created: {exc}") from exc
     async with make_sessionmaker(engine)() as session:
+        if await session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+            await engine.dispose()
+            raise SystemExit(f"there is already an account called {username!r}; choose another username")
         user = StaffUser(
             username=username,
             role=role,
@@ -125,7 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
+    # Only the server checks the action server's calls, so only `serve` needs SERVICE_TOKEN: the
+    # first-account command `make run` prints works in a plain terminal, without the secrets file.
+    settings = Settings.from_env(need_service_token=args.command == "serve")
     _owner_only(settings.database_url)
     if args.command == "migrate":
         migrate(settings.database_url)

@@ -43,7 +43,8 @@ def require_service(request: web.Request) -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     expected = request.app[SETTINGS].service_token
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+    # An empty expected token (settings built for a command, not the server) must never match "Bearer ".
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
         raise web.HTTPUnauthorized(reason="service token required")
 
 

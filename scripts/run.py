@@ -12,6 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.stack import Stack, StackConfig
 
+# Printed once the stack is up; tests/backend/test_first_account.py runs exactly this, from a copy of the folder.
+FIRST_ACCOUNT_COMMAND = ".venv/backend/bin/python -m backend users create --role manager --username YOURNAME"
+
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
@@ -34,9 +37,9 @@ def main() -> int:
             " (from var/secrets.env)\n"
             f"  Tablet set-up code:          {config.secrets.get('TABLET_SETUP_CODE', '(not set)')}\n"
             "\n"
-            "  First staff account:  .venv/backend/bin/python -m backend users create "
-            "--role manager --username YOURNAME\n"
-            "  (run it in another terminal from this folder; it asks for a password)\n"
+            f"  First staff account:  {FIRST_ACCOUNT_COMMAND}\n"
+            "  (run it in another terminal from this folder; it asks for a password;\n"
+            '   add --display-name "Sam T" for the name children see in a chat)\n'
             "\n"
             "Press Ctrl-C to stop all three services.\n",
             flush=True,
