@@ -8,9 +8,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backend.models import Base
+from backend.tables import metadata
 
-target_metadata = Base.metadata
+# All tables, not only backend.models': autogenerate compares against this.
+target_metadata = metadata
 
 
 def _run(connection: Connection) -> None:
