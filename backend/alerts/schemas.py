@@ -8,13 +8,13 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.home_codes import PRINTABLE, AlertHomeLabel
+
 IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 ConversationId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-# Home and category come from outside data (the tablet's set-up, the detector's rules). A refused alert
-# is the worst outcome, so anything printable is accepted here: it is escaped wherever it is shown.
-Printable = r"^[^\x00-\x1f\x7f]+$"
-HomeCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=Printable)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=Printable)]
+# The category comes from outside data (the detector's rules). A refused alert is the worst
+# outcome, so anything printable is accepted here: it is escaped wherever it is shown.
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=PRINTABLE)]
 Matched = Annotated[str, StringConstraints(max_length=200)]
 # May be empty (e.g. raised by a button with no words); the page says so.
 ChildText = Annotated[str, StringConstraints(max_length=5000)]
@@ -57,7 +57,7 @@ class AlertCreate(BaseModel):
 
     idempotency_key: IdempotencyKey
     conversation_id: ConversationId
-    home: HomeCode
+    home: AlertHomeLabel
     category: Category | None = None
     severity: Severity | None = None
     matched: Annotated[list[Matched], Field(max_length=50)] = []

@@ -8,7 +8,8 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # Same rules as an alert's fields: one definition, so the two never drift apart.
-from backend.alerts.schemas import Category, ChildText, ConversationId, HomeCode, IdempotencyKey, Matched, Turn
+from backend.alerts.schemas import Category, ChildText, ConversationId, IdempotencyKey, Matched, Turn
+from backend.home_codes import AlertHomeLabel
 
 
 class ConcernSource(StrEnum):
@@ -23,7 +24,7 @@ class ConcernCreate(BaseModel):
 
     idempotency_key: IdempotencyKey
     conversation_id: ConversationId
-    home: HomeCode
+    home: AlertHomeLabel
     category: Category | None = None
     matched: Annotated[list[Matched], Field(max_length=50)] = []
     message: ChildText

@@ -25,7 +25,7 @@ from backend.staff.roles import (
     sees_staff_conduct,
 )
 from backend.timeutil import utcnow
-from backend.web.forms import step_input
+from backend.web.forms import FormError, step_input
 from backend.workflow.child_view import child_status
 from backend.workflow.models import Case
 from backend.workflow.queries import CaseFilters, advocacy_for, list_cases
@@ -288,7 +288,7 @@ async def case_action(request: web.Request) -> web.StreamResponse:
         try:
             data = step_input(form, local_date(now))
             await perform(session, case, action, data, user, working_calendar(request.app[SETTINGS]), now)
-        except WorkflowError as exc:
+        except (FormError, WorkflowError) as exc:
             await session.rollback()
             request[SUBMITTED_FORM] = {"action": action, **{k: v for k, v in form.items() if isinstance(v, str)}}
             return await _render_case(request, user, error=f"{spec.label}: {exc}", status=400)

@@ -11,12 +11,16 @@ from backend.workflow.rules import StepInput, WorkflowError
 MAX_TEXT = 20_000
 
 
+class FormError(ValueError):
+    """A field that cannot be read; the message says which and why, for the page to show."""
+
+
 def text(form: MultiDictProxy, name: str) -> str:
     value = form.get(name, "")
     if not isinstance(value, str):
-        raise WorkflowError(f"{name} must be text")
+        raise FormError(f"{name} must be text")
     if len(value) > MAX_TEXT:
-        raise WorkflowError(f"{name} is too long")
+        raise FormError(f"{name} is too long")
     return value
 
 

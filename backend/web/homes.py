@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import delete, select
 
 from backend.appkeys import SESSIONMAKER, SETTINGS
+from backend.home_codes import is_home_code
 from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.keys import STAFF_USER
 from backend.staff.models import Home, HomeManager
 from backend.staff.roles import AUDIT_READERS, HOME_ADMINS, MANAGER, require_role
-from backend.web.forms import text
-from backend.workflow.rules import WorkflowError
-
-_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+from backend.web.forms import FormError, text
 
 
 async def _render(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
@@ -57,21 +53,22 @@ async def save_home(request: web.Request) -> web.StreamResponse:
     try:
         code = text(form, "code").strip()
         name = text(form, "name").strip()
-        if not _CODE.match(code):
-            raise WorkflowError("the home code may use letters, digits, dot, dash and underscore only")
-        if not name:
-            raise WorkflowError("the home needs a name")
-    except WorkflowError as exc:
+        advocacy = [text(form, field).strip() for field in ("advocacy_name", "advocacy_phone", "advocacy_email")]
+    except FormError as exc:
         return await _render(request, str(exc), 400)
+    if not is_home_code(code):
+        return await _render(request, "the home code may use letters, digits, dot, dash and underscore only", 400)
+    if not name:
+        return await _render(request, "the home needs a name", 400)
     async with request.app[SESSIONMAKER]() as session:
         home = await session.scalar(select(Home).where(Home.code == code))
         if home is None:
             home = Home(code=code, name=name)
             session.add(home)
         home.name = name[:200]
-        home.advocacy_name = text(form, "advocacy_name").strip()[:200] or None
-        home.advocacy_phone = text(form, "advocacy_phone").strip()[:64] or None
-        home.advocacy_email = text(form, "advocacy_email").strip()[:200] or None
+        home.advocacy_name = advocacy[0][:200] or None
+        home.advocacy_phone = advocacy[1][:64] or None
+        home.advocacy_email = advocacy[2][:200] or None
         await audit(session, user, "save_home", "home", code, f"name {name!r}", home_code=code)
         await session.commit()
     raise web.HTTPSeeOther("/staff/homes")
