@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 import holidays
 
 LONDON = ZoneInfo("Europe/London")
+# A deadline this many working days away or fewer is "due soon": amber on the case list,
+# and in the daily reminder email.
+DUE_SOON_WORKING_DAYS = 2
 
 
 @lru_cache(maxsize=1)

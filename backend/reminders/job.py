@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backend.config import Settings
-from backend.deadlines import WorkingCalendar, local_date
+from backend.deadlines import DUE_SOON_WORKING_DAYS, WorkingCalendar, local_date
 from backend.models import StaffUser
 from backend.notify.email import EmailFailedError, send_email
 from backend.reminders.concerns import build_concern_reminders
@@ -21,8 +21,6 @@ from backend.workflow.rules import STATE_LABELS
 from backend.workflow.service import working_calendar
 
 log = logging.getLogger(__name__)
-
-DUE_SOON_WORKING_DAYS = 2
 
 
 def _body(user: StaffUser, lines_overdue: list[str], lines_due: list[str], settings: Settings) -> str:

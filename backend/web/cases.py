@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.appkeys import SESSIONMAKER, SETTINGS
-from backend.deadlines import WorkingCalendar, local_date
+from backend.deadlines import DUE_SOON_WORKING_DAYS, WorkingCalendar, local_date
 from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.keys import SUBMITTED_FORM
@@ -40,8 +40,6 @@ from backend.workflow.rules import (
     initial_step,
 )
 from backend.workflow.service import case_by_reference, perform, timeline, working_calendar
-
-DUE_SOON_WORKING_DAYS = 2
 
 # Which form fields each step asks for (rendered by the `field` macro in case.html).
 FIELDS: dict[str, list[str]] = {

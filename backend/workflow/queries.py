@@ -12,8 +12,6 @@ from backend.models import Submission
 from backend.workflow.models import AdvocacyRequest, Case
 from backend.workflow.rules import STAGES
 
-DUE_SOON_DAYS = 2  # calendar days ahead that count as "due soon" on the list
-
 
 @dataclass(frozen=True)
 class CaseFilters:
