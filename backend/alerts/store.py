@@ -210,6 +210,14 @@ async def escalate_due(
 
 async def acknowledge(session: AsyncSession, alert: Alert, user: StaffUser, now: datetime) -> bool:
     """Record who acknowledged and when; stops escalation. False if it was not open."""
+    changed = await _acknowledge(session, alert, user, now)
+    if changed:
+        await session.commit()
+    return changed
+
+
+async def _acknowledge(session: AsyncSession, alert: Alert, user: StaffUser, now: datetime) -> bool:
+    """acknowledge() without the commit, so closing or joining is one transaction with it."""
     result = await session.execute(
         update(Alert)
         .where(Alert.id == alert.id, Alert.status.in_(OPEN_STATES))
@@ -225,7 +233,6 @@ async def acknowledge(session: AsyncSession, alert: Alert, user: StaffUser, now:
     if result.rowcount != 1:
         return False
     await record(session, alert, "acknowledged", user)
-    await session.commit()
     return True
 
 
@@ -233,7 +240,7 @@ async def close(session: AsyncSession, alert: Alert, user: StaffUser, now: datet
     if alert.status == CLOSED:
         return False
     if alert.status in OPEN_STATES:
-        await acknowledge(session, alert, user, now)
+        await _acknowledge(session, alert, user, now)
     alert.status = CLOSED
     alert.closed_at = now
     alert.next_escalation_at = None
@@ -245,7 +252,7 @@ async def close(session: AsyncSession, alert: Alert, user: StaffUser, now: datet
 async def set_handoff(session: AsyncSession, alert: Alert, user: StaffUser, now: datetime, active: bool) -> None:
     """Joining the conversation also acknowledges the alert: a person is with the child."""
     if active and alert.status in OPEN_STATES:
-        await acknowledge(session, alert, user, now)
+        await _acknowledge(session, alert, user, now)
     alert.handoff_by_id = user.id if active else None
     alert.handoff_by_name = display_name(user) if active else None
     await record(session, alert, "handoff_started" if active else "handoff_ended", user)
