@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backend.app import create_app
 from backend.auth import hash_password
 from backend.config import Settings
 from backend.db import make_engine, make_sessionmaker, migrate
 from backend.models import StaffUser
+from backend.staff.models import Home, HomeManager
 
 SERVICE_TOKEN = "test-service-token-" + "x" * 32
 STAFF_PASSWORD = "correct horse battery staple"
@@ -52,11 +55,6 @@ async def staff_headers(settings: Settings) -> dict[str, str]:
 
 # ---- staff pages: accounts, homes, logged-in clients ----------------------------------------
 
-import re  # noqa: E402
-
-from sqlalchemy.ext.asyncio import async_sessionmaker  # noqa: E402
-
-from backend.staff.models import Home, HomeManager  # noqa: E402
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
