@@ -23,6 +23,11 @@ from scripts.stack import ROOT, Stack, StackConfig
 from tests.helpers import free_port, sqlite_rows
 
 
+def texts(replies: list[dict[str, Any]]) -> str:
+    """The bot's replies as one text, as a child would read them."""
+    return "\n".join(r.get("text", "") for r in replies)
+
+
 @dataclass
 class RunningStack:
     stack: Stack
@@ -55,6 +60,18 @@ class RunningStack:
         )
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
             return json.loads(resp.read())
+
+    def answer_until_summary(self, sender: str, replies: list[dict[str, Any]], answers: dict[str, str]) -> str:
+        """Answer whatever the feedback form asks (the first answer whose key is in the question)
+        until it reads the summary back; returns the summary. An unexpected question fails."""
+        for _ in range(8):
+            text = texts(replies)
+            if "Shall I send it?" in text:
+                return text
+            answer = next((a for key, a in answers.items() if key in text), None)
+            assert answer is not None, f"unexpected question: {text}"
+            replies = self.say(sender, answer)
+        raise AssertionError(f"no summary after 8 answers: {texts(replies)}")
 
     def tablet(self, home: str = "e2e-home") -> urllib.request.OpenerDirector:
         """One set-up tablet per home for the whole session (see new_tablet)."""

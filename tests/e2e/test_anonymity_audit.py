@@ -17,7 +17,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, texts
 
 REFERENCE = re.compile(r"\b(CMP|CMT|THX)-[2-9A-Z]{4}-[2-9A-Z]{2}\b")
 CODE = re.compile(r"your code is ([2-9A-Z]{6})")
@@ -25,27 +25,16 @@ CODE = re.compile(r"your code is ([2-9A-Z]{6})")
 SENTENCE = "the wifi in the games room has been broken since the purple bus trip"
 
 
-def _texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
-
-
 def _make_anonymous_complaint(stack: RunningStack, sender: str) -> str:
     stack.say(sender, "hi")
-    replies = stack.say(sender, f"i want to complain, {SENTENCE}")
+    stack.say(sender, f"i want to complain, {SENTENCE}")
     answers = {
         "anything else": "/deny",
         "happen": "fix the wifi please",
         "who you are": "/choose_anonymous",
     }
-    replies = stack.say(sender, "/affirm")
-    for _ in range(8):
-        text = _texts(replies)
-        if "Shall I send it?" in text:
-            break
-        answer = next((a for key, a in answers.items() if key in text), None)
-        assert answer is not None, f"unexpected question: {text}"
-        replies = stack.say(sender, answer)
-    return _texts(stack.say(sender, "/affirm"))
+    stack.answer_until_summary(sender, stack.say(sender, "/affirm"), answers)
+    return texts(stack.say(sender, "/affirm"))
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -95,7 +84,7 @@ def test_an_anonymous_complaint_cannot_be_linked_to_the_child_anywhere(stack: Ru
     reference_text, code_text = reference.group(0), code.group(1)
 
     stack.say(sender, "/deny")  # no advocate, thanks
-    replies = _texts(stack.say(sender, "can i talk to a real person"))
+    replies = texts(stack.say(sender, "can i talk to a real person"))
     # Told before anyone joins what the person will and will not see.
     assert "read this chat" in replies
     assert "won't see anything you sent anonymously" in replies

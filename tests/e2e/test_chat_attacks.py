@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, texts
 from tests.helpers import wait_for
 
 DISCLOSURE = "he hits me every night"
@@ -49,10 +49,6 @@ def _chat(
     return _post(tablet, f"{stack.rasa_url}/chat/webhook", body)
 
 
-def _texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
-
-
 def _alerts(stack: RunningStack, *senders: str) -> list[Any]:
     marks = ",".join("?" * len(senders))
     return stack.rows(f"SELECT * FROM alerts WHERE conversation_id IN ({marks})", *senders)  # noqa: S608
@@ -69,7 +65,7 @@ def test_a_home_spoofed_in_the_metadata_does_not_reach_the_alert(stack: RunningS
     tablet = stack.new_tablet("oak-house")
     child = stack.new_sender()
     status, replies, _ = _chat(stack, tablet, child, "/feel_unsafe", home="birch-house")
-    assert status == 200 and "999" in _texts(replies)
+    assert status == 200 and "999" in texts(replies)
     (alert,) = wait_for(lambda: _alerts(stack, child), timeout=30)
     assert alert["home_code"] == "oak-house"
 
@@ -100,7 +96,7 @@ def test_a_disclosure_behind_a_slash_gets_the_safety_reply_and_an_alert(stack: R
     child = stack.new_sender()
     status, replies, _ = _chat(stack, stack.tablet(), child, text)
     assert status == 200
-    told = _texts(replies)
+    told = texts(replies)
     assert "not in trouble" in told and "0800 1111" in told
     (alert,) = wait_for(lambda: _alerts(stack, child), timeout=30)
     assert alert["home_code"] == "e2e-home"
@@ -109,14 +105,14 @@ def test_a_disclosure_behind_a_slash_gets_the_safety_reply_and_an_alert(stack: R
 def test_a_real_button_payload_still_works_through_the_chat(stack: RunningStack) -> None:
     child = stack.new_sender()
     status, replies, _ = _chat(stack, stack.tablet(), child, "/feel_unsafe")
-    assert status == 200 and "999" in _texts(replies)
+    assert status == 200 and "999" in texts(replies)
     (alert,) = wait_for(lambda: _alerts(stack, child), timeout=30)
     assert alert["source"] == "button"
 
 
 def test_the_rest_channel_reads_a_slash_disclosure_too(stack: RunningStack) -> None:
     child = stack.new_sender()
-    told = _texts(stack.say(child, f"/affirm@1.0 {DISCLOSURE}", metadata={"home": "oak-house"}))
+    told = texts(stack.say(child, f"/affirm@1.0 {DISCLOSURE}", metadata={"home": "oak-house"}))
     assert "not in trouble" in told
     (alert,) = wait_for(lambda: _alerts(stack, child), timeout=30)
     assert alert["home_code"] == "oak-house"

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, texts
 from tests.e2e.staff import chromium, create_staff, log_in
 from tests.helpers import wait_for
 
@@ -27,10 +27,6 @@ def _alerts_for(stack: RunningStack, conversation_id: str) -> list[sqlite3.Row]:
     return stack.rows("SELECT * FROM alerts WHERE conversation_id = ?", conversation_id)
 
 
-def _texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
-
-
 def test_a_disclosure_mid_form_reaches_the_live_staff_page_without_reload(stack: RunningStack, lead: str) -> None:
     with chromium() as browser:
         page = log_in(browser, stack, lead, PASSWORD, "/staff/alerts")
@@ -41,7 +37,7 @@ def test_a_disclosure_mid_form_reaches_the_live_staff_page_without_reload(stack:
         stack.say(child, "/affirm")  # now inside the form, asked what happened
         started = time.monotonic()
         replies = stack.say(child, DISCLOSURE)
-        told = _texts(replies)
+        told = texts(replies)
         assert "not in trouble" in told and "0800 1111" in told and "999" in told
         assert any(b["payload"] == "/resume_form" for r in replies for b in r.get("buttons", []))
 
@@ -61,14 +57,14 @@ def test_a_disclosure_mid_form_reaches_the_live_staff_page_without_reload(stack:
 def test_a_figurative_message_does_not_escalate(stack: RunningStack) -> None:
     child = stack.new_sender()
     replies = stack.say(child, "this homework is killing me lol")
-    assert "not in trouble" not in _texts(replies)
+    assert "not in trouble" not in texts(replies)
     assert _alerts_for(stack, child) == []
 
 
 def test_the_unsafe_button_escalates_with_no_questions(stack: RunningStack) -> None:
     child = stack.new_sender()
     replies = stack.say(child, "/feel_unsafe")
-    assert "999" in _texts(replies)
+    assert "999" in texts(replies)
     (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=10)
     assert alert["severity"] == "immediate"
     assert alert["source"] == "button"
@@ -80,7 +76,7 @@ def test_with_the_backend_down_the_alert_is_kept_and_delivered_once_after_restar
     try:
         replies = stack.say(child, "I feel like killing myself tonight")
         # The child is told at once, even though the backend is down.
-        assert "0800 1111" in _texts(replies)
+        assert "0800 1111" in texts(replies)
         pending = stack.outbox_dir / "alerts.sqlite3"
         with sqlite3.connect(pending) as conn:
             assert conn.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0] >= 1
@@ -159,7 +155,7 @@ def test_a_hint_gets_a_gentle_check_in_and_a_concern_in_the_staff_queue(stack: R
     stack.say(child, "I want to make a complaint", metadata={"home": "oak-house"})
     stack.say(child, "/affirm")  # inside the form, asked what happened
     replies = stack.say(child, HINT)
-    said = _texts(replies)
+    said = texts(replies)
     assert "check you're OK" in said and "not in trouble" in said
     assert {"/talk_to_person", "/feel_unsafe", "/im_ok"} <= _payloads(replies)
     (concern,) = wait_for(lambda: _concerns_for(stack, child), timeout=10)
@@ -167,7 +163,7 @@ def test_a_hint_gets_a_gentle_check_in_and_a_concern_in_the_staff_queue(stack: R
     assert _alerts_for(stack, child) == []  # no alarm for a concern
 
     # "I'm OK" carries on with the complaint where it was.
-    carried_on = _texts(stack.say(child, "/im_ok"))
+    carried_on = texts(stack.say(child, "/im_ok"))
     assert "carry on" in carried_on.lower()
     assert "not in trouble" not in carried_on
 
@@ -181,7 +177,7 @@ def test_a_yes_to_the_check_in_raises_an_alert_at_once(stack: RunningStack) -> N
     stack.say(child, HINT, metadata={"home": "oak-house"})
     (concern,) = wait_for(lambda: _concerns_for(stack, child), timeout=10)
     replies = stack.say(child, "yes")
-    assert "0800 1111" in _texts(replies) and "not in trouble" in _texts(replies)
+    assert "0800 1111" in texts(replies) and "not in trouble" in texts(replies)
     (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=10)
     assert alert["source"] == "check_in"
     assert alert["concern_key"] == concern["idempotency_key"]
@@ -196,9 +192,9 @@ def test_a_disclosure_split_over_two_messages_is_caught(stack: RunningStack) -> 
     # ...but said one after the other in a conversation, they are.
     child = stack.new_sender()
     stack.say(child, "hi")
-    assert "not in trouble" not in _texts(stack.say(child, SPLIT_FIRST))
+    assert "not in trouble" not in texts(stack.say(child, SPLIT_FIRST))
     replies = stack.say(child, SPLIT_SECOND)
-    assert "not in trouble" in _texts(replies)
+    assert "not in trouble" in texts(replies)
     (alert,) = wait_for(lambda: _alerts_for(stack, child), timeout=10)
     assert "context/read_with_previous" in json.loads(alert["matched"])
     assert any(t["text"] == SPLIT_FIRST for t in json.loads(alert["preceding_turns"]))

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, texts
 
 REFERENCE = re.compile(r"\b(CMP|CMT|THX)-[2-9A-Z]{4}-[2-9A-Z]{2}\b")
-
-
-def _texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 def _payloads(replies: list[dict]) -> list[str]:
@@ -19,11 +15,11 @@ def _payloads(replies: list[dict]) -> list[str]:
 
 def test_complaint_typed_as_free_text_ends_in_a_stored_record(stack: RunningStack) -> None:
     sender = stack.new_sender()
-    greeting = _texts(stack.say(sender, "hi"))
+    greeting = texts(stack.say(sender, "hi"))
     assert "tell an adult" in greeting  # the one limit of confidentiality, said up front
 
     replies = stack.say(sender, "I want to complain, staff took my phone for no reason")
-    assert "complaint" in _texts(replies).lower()
+    assert "complaint" in texts(replies).lower()
     assert "/affirm" in _payloads(replies)  # the child confirms or changes the kind
 
     # The walk through the questions: answer whatever is asked until the summary.
@@ -33,18 +29,10 @@ def test_complaint_typed_as_free_text_ends_in_a_stored_record(stack: RunningStac
         "who you are": "/choose_named",
         "first name": "Sam",
     }
-    replies = stack.say(sender, "/affirm")
-    for _ in range(8):
-        text = _texts(replies)
-        if "Shall I send it?" in text:
-            break
-        answer = next((a for key, a in answers.items() if key in text), None)
-        assert answer is not None, f"unexpected question: {text}"
-        replies = stack.say(sender, answer)
-    summary = _texts(replies)
+    summary = stack.answer_until_summary(sender, stack.say(sender, "/affirm"), answers)
     assert "staff took my phone" in summary and "Sam" in summary
 
-    receipt = _texts(stack.say(sender, "/affirm"))
+    receipt = texts(stack.say(sender, "/affirm"))
     match = REFERENCE.search(receipt)
     assert match, receipt
     (row,) = stack.rows("SELECT * FROM submissions WHERE reference = ?", match.group(0))
