@@ -1,7 +1,7 @@
 """Rasa 3.6 NLU component: run the safeguarding detector on every message.
 
-Sits last in the NLU pipeline (after the intent classifier and FallbackClassifier)
-and adds a top-level `safeguarding` object to every parse result:
+After the intent classifier and FallbackClassifier in the NLU pipeline (only
+bot.reference_intent comes after it), it adds a top-level `safeguarding` object to every parse result:
 {"risk": bool, "level": "risk"|"concern"|"none", "category": str|null,
  "severity": str|null, "matched": [str]}.
 The dialogue reads tracker.latest_message["safeguarding"].

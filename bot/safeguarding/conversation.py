@@ -21,7 +21,9 @@ from bot.safeguarding.detector import SafeguardingDetector
 NLU_DIR = DEFAULT_TRAINING_DIR.parents[2] / "data" / "nlu"
 # The labelled sets the tests and evaluations measure: never trained on.
 MEASURED_DIR = DEFAULT_TRAINING_DIR.parents[2] / "tests" / "bot" / "safeguarding"
-SAFETY_INTENTS = frozenset({"feel_unsafe"})
+# Never taught to the detector as ordinary talk: a feeling ("im scared all the time") or a worry
+# about speaking up ("will I get in trouble if I tell") can be the start of a disclosure.
+SAFETY_INTENTS = frozenset({"feel_unsafe", "share_feeling", "worry_consequences"})
 _ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]+\)|\{[^}]+\})")
 
 

@@ -156,7 +156,7 @@ class SafeguardingDetector:
         if prediction is not None and p >= settings.weak_threshold:
             matched.append(f"classifier/{prediction.category}:{p:.2f}")
         alert_at = settings.figurative_threshold if softened else settings.threshold
-        danger = bool(self._danger(doc))
+        danger = self._acute_danger(doc)
         certain = [h for h in hits if h.rule.certain or (h.rule.severity == "immediate" and danger)]
         harm = [h for h in hits if h.rule.severity != "medium"]
         if certain or (harm and p >= settings.confirm_threshold):
@@ -219,13 +219,7 @@ class SafeguardingDetector:
     def _pattern_hits(self, doc: Doc, words: set[str]) -> tuple[list[_Hit], bool]:
         """Matches that survive every check; `softened` says whether a negation or
         a figurative exception removed something (the classifier is then stricter)."""
-        laughing = bool(words & self.book.laughter)
-        exceptions = [
-            (cats, s, e)
-            for k, s, e in self._exceptions(doc)
-            for cats, needs_laugh in [self._exception_categories[doc.vocab.strings[k]]]
-            if laughing or not needs_laugh
-        ]
+        exceptions = self._exception_spans(doc, words)
         softened = bool(exceptions) or bool(self._reassurance(doc))
         frames = [(self._frame_rules[doc.vocab.strings[k]], s) for k, s, _ in self._frames(doc)]
         hits: dict[str, _Hit] = {}
@@ -238,7 +232,7 @@ class SafeguardingDetector:
             if rule.negatable and self._negated(doc, start):
                 softened = True
                 continue
-            if self._framed(doc, frames, rule.category, start, end):
+            if self._framed(doc, frames, rule, start, end):
                 softened = True  # a film's plot, a match, a surprise: the classifier judges it, strictly
                 continue
             if rule.requires_staff and not self._staff_in(doc, start, end):
@@ -248,6 +242,16 @@ class SafeguardingDetector:
             if previous is None or end - start > previous.end - previous.start:
                 hits[rule.key] = _Hit(rule, category, start, end)
         return list(hits.values()), softened
+
+    def _exception_spans(self, doc: Doc, words: set[str]) -> list[tuple[frozenset[str] | None, int, int]]:
+        """The figurative and everyday uses in the message: (categories they cancel, start, end)."""
+        laughing = bool(words & self.book.laughter)
+        return [
+            (cats, s, e)
+            for k, s, e in self._exceptions(doc)
+            for cats, needs_laugh in [self._exception_categories[doc.vocab.strings[k]]]
+            if laughing or not needs_laugh
+        ]
 
     def _conditions_hold(self, rule: Rule, doc: Doc, words: set[str], start: int, end: int) -> bool:
         if rule.requires_any and not (rule.requires_any & words):
@@ -276,13 +280,15 @@ class SafeguardingDetector:
         return True
 
     @staticmethod
-    def _framed(doc: Doc, frames: list[tuple[Frame, int]], category: str, start: int, end: int) -> bool:
-        """A frame word of this category in the same sentence as the match (or anywhere, for a whole-message one)."""
+    def _framed(doc: Doc, frames: list[tuple[Frame, int]], rule: Rule, start: int, end: int) -> bool:
+        """A frame word for this pattern in the same sentence as the match (or anywhere, for a whole-message one)."""
         if not frames:
             return False
         lo, hi = _sentence_bounds(doc, start, end)
         return any(
-            (frame.whole_message or lo <= at < hi) and (frame.categories is None or category in frame.categories)
+            (frame.whole_message or lo <= at < hi)
+            and (frame.categories is None or rule.category in frame.categories)
+            and (frame.rules is None or rule.key in frame.rules)
             for frame, at in frames
         )
 
@@ -332,9 +338,18 @@ class SafeguardingDetector:
         whole, *parts = self.classifier.predict_many([text, *segments(text)])
         return whole, max(parts, key=lambda p: p.risk_probability, default=None)
 
+    def _acute_danger(self, doc: Doc) -> bool:
+        """A word of acute danger (patterns.yml `danger_words`) meant as one: a danger word inside a
+        figurative or everyday use ("she's dead good", "killing it", "died laughing") does not count."""
+        figurative = [(s, e) for _, s, e in self._exception_spans(doc, {t.lower_ for t in doc})]
+        return any(not any(s < end and start < e for s, e in figurative) for _, start, end in self._danger(doc))
+
     def _escalate(self, doc: Doc, category: str, severity: str) -> tuple[str, list[str]]:
-        """`immediate` sends people running: only with a word of acute danger in the message."""
-        if not self._danger(doc):
+        """The severity of an alert, decided here and only here. `immediate` sends people running:
+        never without a word of acute danger meant as one (`_acute_danger`), whatever the pattern or
+        the classifier said, so a compliment or an everyday message ("goodbye forever x, she was dead
+        good") is at most `high`."""
+        if not self._acute_danger(doc):
             return ("high" if severity == "immediate" else severity), []
         if severity == "immediate":
             return severity, []

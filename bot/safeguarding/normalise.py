@@ -60,6 +60,15 @@ class Normaliser:
             text = pattern.sub(replacement, text)
         return re.sub(r"\s+", " ", text).strip()
 
+    def word(self, token: str) -> str:
+        """One token as plain English ("u" -> "you", "😭" -> "crying"); the same words the
+        detector reads, for the intent classifier's features (bot/normalising_tokenizer.py)."""
+        token = token.translate(_QUOTES).lower()
+        emoji = self._emoji_pattern.fullmatch(token)
+        if emoji:
+            return self.rules.emoji[emoji.group(1)]
+        return self._word(token) if _WORD.fullmatch(token) else token
+
     def _word(self, word: str) -> str:
         words = self.rules.words
         if word in words:

@@ -99,6 +99,7 @@ class Frame:
     pattern: list[dict[str, Any]]
     categories: frozenset[str] | None = None  # None: every category
     whole_message: bool = False  # the frame covers every sentence, not only its own
+    rules: frozenset[str] | None = None  # only these patterns ("category/id"); None: every pattern of its categories
 
 
 @dataclass(frozen=True)
@@ -213,9 +214,14 @@ class RuleBook:
                 pattern=clean_pattern(f["pattern"]),
                 categories=_categories(f),
                 whole_message=bool(f.get("whole_message", False)),
+                rules=frozenset(f["rules"]) if f.get("rules") else None,
             )
             for f in data.get("frames") or []
         ]
+        known = {rule.key for rule in rules}
+        unknown_framed = {key for frame in frames for key in frame.rules or ()} - known
+        if unknown_framed:
+            raise ValueError(f"frames name unknown patterns: {sorted(unknown_framed)}")
         return cls(
             rules, exceptions, immediacy, negation, staff, priority, settings, laughter, reassurance, danger, frames
         )

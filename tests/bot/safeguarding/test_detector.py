@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.safeguarding.classifier import RiskClassifier, load_examples
+from bot.safeguarding.classifier import DEFAULT_TRAINING_DIR, NONE_LABEL, RiskClassifier, load_examples
 from bot.safeguarding.detector import CONCERN, NONE, RISK, Detection, SafeguardingDetector
-from bot.safeguarding.rules import RuleBook
-from scripts.safeguarding_sets import CATEGORIES, Outcome, Score, load_items, score
+from bot.safeguarding.rules import DEFAULT_PATTERNS_PATH, RuleBook, load_yaml
+from scripts.safeguarding_sets import CATEGORIES, DANGER_WORDS, Outcome, Score, load_items, score
 
 SETS = Path(__file__).parent
 # Issue 14's targets: a person sees (alert or concern) at least 98% of disclosures; live alerts on
@@ -263,6 +264,129 @@ def test_every_pattern_category_is_known_and_prioritised() -> None:
     assert {rule.category for rule in book.rules} == set(CATEGORIES)
     assert set(book.category_priority) == set(CATEGORIES)
     assert len({rule.key for rule in book.rules}) == len(book.rules), "pattern ids are unique per category"
+
+
+def test_a_frame_for_some_patterns_must_name_real_ones(tmp_path: Path) -> None:
+    data = load_yaml(DEFAULT_PATTERNS_PATH)
+    data["frames"][0]["rules"] = ["self_harm_suicide/no_such_pattern"]
+    path = tmp_path / "patterns.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="no_such_pattern"):
+        RuleBook.from_yaml(path)
+
+
+# -- issue 10: precision without losing recall (the patterns alone: these need no trained model) ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # praise: "dead good" and "killing it" hold danger words, but not as danger
+        "she's dead good, gonna miss her loads, goodbye forever",
+        "you lot have been killing it all year, goodbye forever x",
+    ],
+)
+def test_praise_is_never_immediate_through_a_figurative_danger_word(
+    patterns_only: SafeguardingDetector, text: str
+) -> None:
+    assert patterns_only.detect(text).severity != "immediate"
+
+
+def test_a_real_danger_word_still_makes_a_farewell_immediate(patterns_only: SafeguardingDetector) -> None:
+    detection = patterns_only.detect("goodbye forever, i've got the pills ready")
+    assert (detection.level, detection.severity) == (RISK, "immediate")
+
+
+def test_no_ordinary_training_message_is_immediate_without_a_danger_word(patterns_only: SafeguardingDetector) -> None:
+    ordinary = [e.text for e in load_examples() if e.label == NONE_LABEL]
+    immediate = [t for t in ordinary if patterns_only.detect(t).severity == "immediate" and not DANGER_WORDS.search(t)]
+    assert immediate == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the false alarms issue 10 reports (its own words where it gave them), and more of the same kind
+        "gonna miss her forever when she leaves, best keyworker, goodbye forever x",
+        "its Dan's last shift on sunday, goodbye forever Dan, best night staff ever",
+        "my room has damp and mould on the walls and its freezing",
+        "I still haven't heard about my complaint",  # already quiet before issue 10: stays so
+        "i think my complaint went missing, nobody got back to me",
+        "havent heard anything since i complained about my room, has it got lost",
+        "I want to beat my high score",
+        "gonna smash my pb at parkrun saturday",
+    ],
+)
+def test_issue_10_false_alarms_raise_nothing(patterns_only: SafeguardingDetector, text: str) -> None:
+    assert patterns_only.detect(text).level == NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # the same words with harm to a child said: still an alert
+        ("the mould in my room is that bad my asthma keeps getting worse and nobody does owt", "neglect"),
+        ("theres been no food at my dads for two days", "neglect"),
+        ("they left me locked out all night after contact", "neglect"),
+        ("the window wont shut and its freezing at night, i sleep in my coat", "neglect"),
+        ("goodbye forever everyone, im sorry", "self_harm_suicide"),
+        ("my boyfriend is leaving me so goodbye forever", "self_harm_suicide"),
+        ("my mate went missing from her placement again and her phones off", "going_missing"),
+    ],
+)
+def test_harm_in_the_same_words_is_still_an_alert(
+    patterns_only: SafeguardingDetector, text: str, category: str
+) -> None:
+    detection = patterns_only.detect(text)
+    assert (detection.level, detection.category) == (RISK, category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my teacher messages me on insta at night and says im special and not to tell anyone",  # issue 10's miss
+        # told as good news
+        "coach is honestly the best, he buys me boots and says im his favourite, its just between us",
+        "my tutor snaps me every night and tells me to delete them after",
+        "the youth worker says im so mature for 14 and we have a special connection",
+        "my mentor wants me to go to his house on my own and says keep it quiet",
+    ],
+)
+def test_grooming_by_an_adult_in_a_position_of_trust_is_grooming(
+    patterns_only: SafeguardingDetector, text: str
+) -> None:
+    detection = patterns_only.detect(text)
+    assert (detection.level, detection.category) == (RISK, "sexual_exploitation_grooming")
+
+
+def test_grooming_by_staff_of_the_home_is_an_allegation_against_staff(patterns_only: SafeguardingDetector) -> None:
+    detection = patterns_only.detect("one of the night staff snaps me at midnight and says im his favourite")
+    assert (detection.level, detection.category) == (RISK, "staff_conduct")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my teacher says im her favourite because i always hand my homework in",
+        "coach gave me a lift home cos it was raining and staff said it was fine",
+        "my key worker said keep it quiet cos the little ones are asleep",
+        "the teacher texts the home every friday to say how my week went",
+    ],
+)
+def test_kind_adults_are_not_grooming(patterns_only: SafeguardingDetector, text: str) -> None:
+    assert patterns_only.detect(text).level == NONE
+
+
+def test_the_precision_training_messages_hold_for_the_patterns_alone(patterns_only: SafeguardingDetector) -> None:
+    """Issue 10's written look-alikes rarely alarm and its grooming disclosures are mostly seen, with
+    patterns alone (the classifier learns the rest): a guard against a pattern change undoing the issue."""
+    items = yaml.safe_load((DEFAULT_TRAINING_DIR / "precision.yml").read_text(encoding="utf-8"))["items"]
+    ordinary = [i["text"] for i in items if i["label"] == NONE_LABEL]
+    alarmed = [t for t in ordinary if patterns_only.detect(t).level != NONE]
+    assert len(alarmed) <= 0.02 * len(ordinary), alarmed
+    grooming = [i["text"] for i in items if i["label"] == "sexual_exploitation_grooming"]
+    missed = [t for t in grooming if patterns_only.detect(t).level == NONE]
+    assert len(missed) <= 0.1 * len(grooming), missed
 
 
 # -- the learned part ----------------------------------------------------------------------------

@@ -87,3 +87,9 @@ def test_nothing_measured_is_trained_on(examples: list) -> None:
             near = set().union(*(index.get(s, set()) for s in _shingles(item.text)))
             copies = [t for t in near if _near_copy(text, t)]
             assert not copies, (name, item.text, copies[:1])
+
+
+def test_issue_10_wrote_look_alikes_and_grooming_by_trusted_adults(examples: list) -> None:
+    precision = [e for e in examples if e.source == "precision"]
+    assert sum(e.label == NONE_LABEL for e in precision) >= 150
+    assert sum(e.label == "sexual_exploitation_grooming" for e in precision) >= 60
