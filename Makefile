@@ -16,16 +16,17 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 TRAINING_INPUTS := domain.yml config.yml $(SPACY_MODEL) \
+	bot/intent_classifier.py bot/normalising_tokenizer.py bot/reference_intent.py \
 	$(shell find data bot/safeguarding bot/policies -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 RASA_DATA := --domain domain.yml --data data --config config.yml
 
 .PHONY: help setup secrets train run test lint validate test-backend test-rasa-side test-conversations \
-	test-e2e eval-nlu eval-safeguarding benchmark clean
+	test-e2e eval-nlu eval-intents eval-safeguarding benchmark clean
 
 help:
 	@echo "make run    set everything up and start backend, action server and Rasa"
 	@echo "make test   set everything up and run every test"
-	@echo "make setup | train | lint | eval-nlu | eval-safeguarding | clean"
+	@echo "make setup | train | lint | eval-nlu | eval-intents | eval-safeguarding | clean"
 
 $(RASA_VENV)/.lock-sha256: requirements/rasa.lock scripts/make_venv.sh
 	@scripts/make_venv.sh $(RASA_VENV) requirements/rasa.lock --ignore-requires-python
@@ -90,6 +91,9 @@ benchmark: setup train
 
 eval-nlu: setup
 	@$(RASA_VENV)/bin/python -m scripts.eval_nlu
+
+eval-intents: setup train
+	@$(RASA_VENV)/bin/python -m scripts.eval_intents $(ARGS)
 
 eval-safeguarding: setup
 	@$(RASA_VENV)/bin/python -m scripts.eval_safeguarding $(ARGS)

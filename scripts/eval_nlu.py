@@ -21,10 +21,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 MAIN_INTENTS = ("give_compliment", "give_comment", "make_complaint", "request_advocate", "check_status")
 KINDS = ("give_compliment", "give_comment", "make_complaint")
 MACRO_F1_TARGET = 0.90
+ALL_MACRO_F1_TARGET = 0.85
 KIND_CONFUSION_TARGET = 0.10
 QUIET = {
     "RASA_TELEMETRY_ENABLED": "false",  # privacy: nothing leaves the machine
@@ -33,10 +36,22 @@ QUIET = {
 }
 
 
+def intent_only_config(config: str, out: Path) -> Path:
+    """The pipeline without the safeguarding detector: it does not name intents, and training
+    its encoder once per fold would take most of an hour."""
+    data = yaml.safe_load((ROOT / config).read_text(encoding="utf-8"))
+    data["pipeline"] = [c for c in data["pipeline"] if "safeguarding" not in c["name"]]
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "intent-config.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def run_cross_validation(folds: int, out: Path, config: str = "config.yml") -> None:
+    config_path = intent_only_config(config, out)
     cmd = [
         sys.executable, "-m", "rasa", "test", "nlu",
-        "--nlu", "data/nlu", "--config", config,
+        "--nlu", "data/nlu", "--config", str(config_path),
         "--cross-validation", "--folds", str(folds),
         "--out", str(out), "--successes", "--no-plot", "--quiet",
     ]  # fmt: skip
@@ -88,7 +103,7 @@ def print_report(out: Path) -> bool:
     macro = sum(main_f1) / len(MAIN_INTENTS)
     all_macro = sum(r["f1-score"] for r in report.values()) / len(report)
     print(f"\nmacro F1, five main intents (*): {macro:.3f}  (target >= {MACRO_F1_TARGET:.2f})")
-    print(f"macro F1, all intents:           {all_macro:.3f}")
+    print(f"macro F1, all intents:           {all_macro:.3f}  (target >= {ALL_MACRO_F1_TARGET:.2f})")
 
     matrix, confusion = kind_confusion(load_predictions(out))
     short = {"give_compliment": "compliment", "give_comment": "comment", "make_complaint": "complaint"}
@@ -98,7 +113,7 @@ def print_report(out: Path) -> bool:
     for true in KINDS:
         print(f"{short[true]:<12}" + "".join(f"{matrix[true][c]:>12}" for c in columns))
     print(f"\nkind confused with another kind: {confusion:.1%}  (target < {KIND_CONFUSION_TARGET:.0%})")
-    ok = macro >= MACRO_F1_TARGET and confusion < KIND_CONFUSION_TARGET
+    ok = macro >= MACRO_F1_TARGET and all_macro >= ALL_MACRO_F1_TARGET and confusion < KIND_CONFUSION_TARGET
     print("==> targets met" if ok else "!! a target was missed")
     return ok
 
