@@ -9,10 +9,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.anonymity import AnonymityAnswers, means_anonymous
 from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
-from actions.conversation_context import home_of
-from actions.feedback import clean_first_name
+from actions.conversation_context import EVERYWHERE_INTENTS, home_of
 from actions.sealed import unseal
+from actions.stuck import StuckHelp
 
 # Everything the offer and the request leave behind; emptied once it is answered.
 ADVOCATE_SLOTS = (
@@ -53,7 +54,7 @@ class ActionNoteAdvocateWanted(Action):
         return [SlotSet("advocate_wanted", True)]
 
 
-class ValidateAdvocateForm(FormValidationAction):
+class ValidateAdvocateForm(StuckHelp, AnonymityAnswers, FormValidationAction):
     def name(self) -> str:
         return "validate_advocate_form"
 
@@ -72,23 +73,30 @@ class ValidateAdvocateForm(FormValidationAction):
             slots.append("first_name")
         return slots
 
+    async def extract_advocate_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "advocate_consent":
+            return {}
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        intent = (message.get("intent") or {}).get("name")
+        if text.startswith("/") or intent in EVERYWHERE_INTENTS:
+            return {}
+        if intent in ("dont_know", "stay_anonymous") or means_anonymous(text):
+            # Not sure, or "keep it anonymous": the private choice, said out loud.
+            dispatcher.utter_message(response="utter_consent_kept_private")
+            return {"advocate_consent": False}
+        if intent == "use_my_name":
+            # The complaint already says whether it has a name; the question stays.
+            dispatcher.utter_message(response="utter_consent_name_not_needed")
+            return {"advocate_consent": None}
+        return {}
+
     def validate_advocate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"advocate_consent": value if isinstance(value, bool) else None}
-
-    def validate_anonymous(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {"anonymous": value if isinstance(value, bool) else None}
-
-    def validate_first_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        name = clean_first_name(value) if isinstance(value, str) else None
-        if name is None:
-            dispatcher.utter_message(response="utter_first_name_invalid")
-        return {"first_name": name}
 
 
 def advocacy_payload(tracker: Tracker) -> dict[str, Any]:

@@ -19,6 +19,10 @@ def home_of(tracker: Tracker) -> str:
     return os.environ.get("HOME_CODE", "home-1")
 
 
+# Intents answered by their own rules at every step (data/stories/everywhere.yml), inside a
+# form too: never taken as the answer to the form's question.
+EVERYWHERE_INTENTS = frozenset({"feel_unsafe", "help", "stop", "restart", "talk_to_person", "ask_privacy", "goodbye"})
+
 # Set to the time an anonymous submission was sent. Everything before it in the
 # conversation (the anonymous words, the receipt) is never passed to staff.
 ANONYMOUS_SENT_SLOT = "anonymous_sent_at"

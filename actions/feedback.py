@@ -12,9 +12,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.anonymity import AnonymityAnswers, identity_statement
 from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.conversation_context import ANONYMOUS_SENT_SLOT, home_of
+from actions.feelings import acknowledge_feeling
 from actions.sealed import seal
+from actions.stuck import StuckHelp
 
 KIND_BY_INTENT = {
     "make_complaint": "complaint",
@@ -54,8 +57,6 @@ _INFORMAL_ROUTE = re.compile(
 )
 MIN_WORDS_TO_KEEP = 3
 MAX_TEXT = 5000
-_NAME = re.compile(r"^[^\W\d_][^\W\d_'\- ]{0,38}$")
-_NAME_PREFIX = re.compile(r"^(my name is|my name's|i'm|im|i am|it's|its|call me)\s+", re.IGNORECASE)
 
 
 def description_in(text: str) -> str | None:
@@ -64,14 +65,6 @@ def description_in(text: str) -> str | None:
     if text.startswith("/") or len(rest.split()) < MIN_WORDS_TO_KEEP:
         return None
     return text.strip()
-
-
-def clean_first_name(text: str) -> str | None:
-    """'my name is sam' -> 'Sam'; None if it does not look like one first name."""
-    candidate = _NAME_PREFIX.sub("", text.strip()).strip(" .!")
-    if not candidate or " " in candidate or not _NAME.match(candidate):
-        return None
-    return candidate[:1].upper() + candidate[1:]
 
 
 def chosen_kind(tracker: Tracker) -> str | None:
@@ -109,7 +102,10 @@ class ActionStartFeedback(Action):
         return events
 
 
-class ValidateFeedbackForm(FormValidationAction):
+class ValidateFeedbackForm(StuckHelp, AnonymityAnswers, FormValidationAction):
+    # "Keep it anonymous" or "my name is Sam" at any question of the form is remembered.
+    identity_anywhere = True
+
     def name(self) -> str:
         return "validate_feedback_form"
 
@@ -134,6 +130,36 @@ class ValidateFeedbackForm(FormValidationAction):
         slots.append("submit_confirmed")
         return slots
 
+    async def extract_kind(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "kind" and _intent(tracker) == "dont_know":
+            # "I don't know" which kind: explain again (an unfilled slot, so the form asks again).
+            dispatcher.utter_message(response="utter_kinds_again")
+            return {"kind": None}
+        return {}
+
+    async def extract_kind_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # "It's a complaint" typed instead of tapped: naming the kind is choosing it (the button
+        # /choose_kind is mapped in the domain; a typed kind is one of the main intents).
+        asked = tracker.get_slot("requested_slot")
+        text = tracker.latest_message.get("text") or ""
+        if asked in ("kind", "kind_confirmed") and not text.startswith("/") and chosen_kind(tracker):
+            if _intent(tracker) in KIND_BY_INTENT or len(text.split()) <= MIN_WORDS_TO_KEEP:
+                return {"kind_confirmed": True}
+        return {}
+
+    async def extract_submit_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "submit_confirmed" and _intent(tracker) == "dont_know":
+            # Not sure whether to send it: nothing is sent, and the choice is still theirs.
+            dispatcher.utter_message(response="utter_not_sure_to_send")
+            return {"submit_confirmed": None}
+        return {}
+
     def validate_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -147,19 +173,27 @@ class ValidateFeedbackForm(FormValidationAction):
             return {"kind_confirmed": None, "kind": None}
         return {"kind_confirmed": value}
 
-    def _free_text(self, slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    def _free_text(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker | None = None
+    ) -> dict[str, Any]:
         text = (value or "").strip() if isinstance(value, str) else ""
         if not text or text.startswith("/"):
+            return {slot: None}
+        if tracker is not None and _is_identity_statement(tracker, text):
+            # "Keep it anonymous" is not what happened: extract_anonymous noted it; ask again.
             return {slot: None}
         if len(text) > MAX_TEXT:
             dispatcher.utter_message(response="utter_text_too_long")
             return {slot: None}
+        if tracker is not None and _intent(tracker) == "share_feeling":
+            # "I'm sad cos they took my phone" answers the question and says how they feel: both heard.
+            acknowledge_feeling(dispatcher, text)
         return {slot: text}
 
     def validate_what_happened(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._free_text("what_happened", value, dispatcher)
+        return self._free_text("what_happened", value, dispatcher, tracker)
 
     def validate_anything_else(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -169,7 +203,7 @@ class ValidateFeedbackForm(FormValidationAction):
     def validate_extra_point(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = self._free_text("extra_point", value, dispatcher)["extra_point"]
+        text = self._free_text("extra_point", value, dispatcher, tracker)["extra_point"]
         if text is None:
             return {"extra_point": None}
         combined = add_point(tracker.get_slot("what_happened") or "", text)
@@ -182,20 +216,12 @@ class ValidateFeedbackForm(FormValidationAction):
     def validate_desired_outcome(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._free_text("desired_outcome", value, dispatcher)
+        return self._free_text("desired_outcome", value, dispatcher, tracker)
 
     def validate_about_whom(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._free_text("about_whom", value, dispatcher)
-
-    def validate_first_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        name = clean_first_name(value) if isinstance(value, str) else None
-        if name is None:
-            dispatcher.utter_message(response="utter_first_name_invalid")
-        return {"first_name": name}
+        return self._free_text("about_whom", value, dispatcher, tracker)
 
     def validate_submit_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -204,6 +230,16 @@ class ValidateFeedbackForm(FormValidationAction):
             dispatcher.utter_message(response="utter_start_over")
             return {slot: None for slot in FEEDBACK_SLOTS if slot != "kind"}
         return {"submit_confirmed": value}
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _is_identity_statement(tracker: Tracker, text: str) -> bool:
+    """The free-text answer is the child's latest message, and that message said who they want to be."""
+    latest = (tracker.latest_message.get("text") or "").strip()
+    return text == latest and identity_statement(text, _intent(tracker), free_text=True) is not None
 
 
 _POINT = re.compile(r"^(\d+)\. ", re.MULTILINE)

@@ -21,7 +21,9 @@ from actions.backend_client import (
     StatusFound,
     StatusTooManyTries,
 )
+from actions.conversation_context import EVERYWHERE_INTENTS
 from actions.sealed import seal, unseal
+from actions.stuck import StuckHelp
 
 # The characters the backend uses (backend/codes.py): no 0/O, 1/I/L or U.
 CODE_ALPHABET = set("23456789ABCDEFGHJKMNPQRSTVWXYZ")
@@ -46,9 +48,62 @@ def find_access_code(text: str) -> str | None:
     return codes[-1] if codes else None
 
 
-class ValidateStatusForm(FormValidationAction):
+# Words before a code: "code 3R44J3", "my code is 3r44j3", "pin: 3R44J3".
+_CODE_WORD = re.compile(r"\b(CODE|PIN|PASSCODE|PASSWORD)\b\W*(IS\W+)?([A-Z0-9]{6})\b")
+
+
+def code_beside_reference(text: str) -> str | None:
+    """The code in a message that also holds a reference, or None when unsure.
+
+    Stricter than find_access_code (used when the code is asked for): in a sentence, a
+    six-letter word like THANKS must not be taken for a code and spend one of the five tries.
+    So: the word after "code" (or "pin"), else the one six-character word with a digit in it.
+    """
+    upper = _REFERENCE.sub(" ", text.upper())
+    named = _CODE_WORD.search(upper)
+    if named and set(named.group(3)) <= CODE_ALPHABET:
+        return named.group(3)
+    words = [w for w in re.split(r"[^A-Z0-9]+", upper) if len(w) == CODE_LENGTH and set(w) <= CODE_ALPHABET]
+    with_digit = [w for w in words if any(ch.isdigit() for ch in w)]
+    return with_digit[0] if len(with_digit) == 1 else None
+
+
+def _words(tracker: Tracker) -> str:
+    """What the child typed, unless it was a button or a request answered by its own rule."""
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    intent = (message.get("intent") or {}).get("name")
+    return "" if text.startswith("/") or intent in EVERYWHERE_INTENTS else text
+
+
+class ValidateStatusForm(StuckHelp, FormValidationAction):
+    """Reference, then code. Both in one message ("ref CMP-2PEV-4C code 3R44J3", any order
+    or case, with or without the words) are both used, in the turn they are given: the code
+    is never kept in the stored conversation (bot/tracker_store.py), so it cannot wait."""
+
     def name(self) -> str:
         return "validate_status_form"
+
+    async def extract_status_reference(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "status_reference":
+            return {}  # asked for: the domain's from_text mapping hands the answer to validation
+        reference = find_reference(_words(tracker))
+        # Raw for one moment: validate_status_reference seals it before anything leaves the action server.
+        return {"status_reference": reference} if reference else {}
+
+    async def extract_status_access_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "status_access_code":
+            return {}  # asked for: from_text, and validate_status_access_code's wider reading
+        text = _words(tracker)
+        # Only with a reference to check it against now: a code alone would be forgotten before it was used.
+        if not (find_reference(text) or unseal(tracker.get_slot("status_reference"))):
+            return {}
+        code = code_beside_reference(text)
+        return {"status_access_code": code} if code else {}
 
     def validate_status_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -25,8 +25,16 @@ def new_reference(kind: str) -> str:
 
 
 def new_access_code() -> str:
-    """Six characters; only its argon2 hash is stored."""
-    return _random_chars(6)
+    """Six characters with a digit and a letter among them; only its argon2 hash is stored.
+
+    Never all letters: then it can never read as a word, and a code typed beside a reference
+    ("can u check cmp-7k4q-2m 3r44jx pls") is told apart from the words around it (the chat's
+    status check takes the six-character word with a digit). About 6 x 10^8 possibilities.
+    """
+    while True:
+        code = _random_chars(6)
+        if any(ch.isdigit() for ch in code) and any(ch.isalpha() for ch in code):
+            return code
 
 
 def normalise_code(text: str) -> str:

@@ -21,7 +21,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.redact import redact
+from actions.redact import redact, without
+from actions.status import find_access_code
 
 # A credential: never stored, not even for a turn.
 CREDENTIAL_SLOTS = frozenset({"status_access_code"})
@@ -31,17 +32,29 @@ SEALED_SLOTS = frozenset({"last_reference", "status_reference"})
 SEALED_PREFIX = "gAAAAA"
 
 
-def _redact_strings(value: Any) -> Any:
+def _redact_strings(value: Any, codes: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, str):
-        return redact(value)
+        return without(redact(value), codes)
     if isinstance(value, dict):
-        return {key: _redact_strings(item) for key, item in value.items()}
+        return {key: _redact_strings(item, codes) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redact_strings(item) for item in value]
+        return [_redact_strings(item, codes) for item in value]
     return value
 
 
-def redact_event(data: dict[str, Any]) -> dict[str, Any]:
+def codes_in(events: list[dict[str, Any]]) -> frozenset[str]:
+    """Every code the status check took from the child's words in these events: whatever words
+    it came in ("its 3r44j3" answering "Now type your code"), it is taken out of every text."""
+    found = set()
+    for data in events:
+        if data.get("event") == "slot" and data.get("name") in CREDENTIAL_SLOTS and isinstance(data.get("value"), str):
+            code = find_access_code(data["value"])
+            if code:
+                found.add(code)
+    return frozenset(found)
+
+
+def redact_event(data: dict[str, Any], codes: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The event as it may be stored (a new dict; `data` is not changed)."""
     if data.get("event") == "slot":
         if data.get("name") in CREDENTIAL_SLOTS:
@@ -49,7 +62,7 @@ def redact_event(data: dict[str, Any]) -> dict[str, Any]:
         value = data.get("value")
         if data.get("name") in SEALED_SLOTS and isinstance(value, str) and value.startswith(SEALED_PREFIX):
             return data
-    return _redact_strings(data)
+    return _redact_strings(data, codes)
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -60,7 +73,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     """
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        for event in super()._additional_events(session, tracker):
+        events = list(super()._additional_events(session, tracker))
+        # A turn's events are saved together: the code slot set after the message names the code in it.
+        codes = codes_in([event.as_dict() for event in events])
+        for event in events:
             data = event.as_dict()
-            cleaned = redact_event(data)
+            cleaned = redact_event(data, codes)
             yield event if cleaned == data else Event.from_parameters(cleaned)

@@ -31,7 +31,7 @@ COMPLAINT = [
     "I want to complain, staff took my phone for no reason",
     "/affirm",
     "I want my phone back",
-    "/choose_named",
+    "/use_my_name",
     "Sam",
     "/affirm",  # the turn that ends in a backend write
 ]

@@ -36,8 +36,9 @@ AFTER_CHECK_IN = "action_after_check_in"
 UNSAFE_INTENT = "feel_unsafe"
 # Answers to "would you like to talk to someone about it?" that mean yes.
 WANTS_SOMEONE = {"affirm", UNSAFE_INTENT, "talk_to_person"}
-# Answers that mean "I'm OK, carry on".
-IS_OK = {"deny", "im_ok", "resume_form"}
+# Answers that mean "I'm OK, carry on". "I don't know" too: the concern is already with a
+# person, and the carry-on message says how to ask for someone later.
+IS_OK = {"deny", "im_ok", "resume_form", "dont_know"}
 # Above RulePolicy (6): a safety interruption must win over any rule or form.
 PRIORITY = 7
 # Default actions that run between a user message and the bot's reply.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.anonymity import clean_first_name
 from actions.conversation_context import ANONYMOUS_SENT_SLOT
 from actions.feedback import (
     ActionStartFeedback,
     ActionSubmitFeedback,
     ValidateFeedbackForm,
-    clean_first_name,
     description_in,
 )
 from tests.actions.conftest import RunningBackend, make_tracker

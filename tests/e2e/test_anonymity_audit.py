@@ -31,7 +31,7 @@ def _make_anonymous_complaint(stack: RunningStack, sender: str) -> str:
     answers = {
         "anything else": "/deny",
         "happen": "fix the wifi please",
-        "who you are": "/choose_anonymous",
+        "who you are": "/stay_anonymous",
     }
     stack.answer_until_summary(sender, stack.say(sender, "/affirm"), answers)
     return texts(stack.say(sender, "/affirm"))

@@ -26,7 +26,7 @@ def test_complaint_typed_as_free_text_ends_in_a_stored_record(stack: RunningStac
     answers = {
         "anything else": "/deny",
         "happen": "I want my phone back and to know why",
-        "who you are": "/choose_named",
+        "who you are": "/use_my_name",
         "first name": "Sam",
     }
     summary = stack.answer_until_summary(sender, stack.say(sender, "/affirm"), answers)
