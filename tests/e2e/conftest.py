@@ -61,6 +61,24 @@ class RunningStack:
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
             return json.loads(resp.read())
 
+    def submit_complaint(self, what_happened: str) -> tuple[str, str]:
+        """An anonymous complaint sent straight to the backend: its (reference, access code)."""
+        body = {
+            "kind": "complaint",
+            "what_happened": what_happened,
+            "desired_outcome": "Fix it",
+            "anonymous": True,
+            "home": "e2e-home",
+        }
+        req = urllib.request.Request(  # noqa: S310 (loopback test server)
+            f"{self.backend_url}/api/v1/submissions",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.service_token}"},
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+            receipt = json.loads(resp.read())
+        return receipt["reference"], receipt["access_code"]
+
     def answer_until_summary(self, sender: str, replies: list[dict[str, Any]], answers: dict[str, str]) -> str:
         """Answer whatever the feedback form asks (the first answer whose key is in the question)
         until it reads the summary back; returns the summary. An unexpected question fails."""

@@ -11,9 +11,7 @@ a third time in a row after the same answer. All failures are collected, then re
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.request
 
 from tests.e2e.conftest import RunningStack
 from tests.e2e.crawl import Crawler, RasaConversations, State
@@ -26,27 +24,9 @@ TYPED = ("my name is Sam", "I don't know", "stop", "anonymous", "I am sad", "wil
 MAX_DEPTH = 13
 
 
-def _submission(stack: RunningStack) -> tuple[str, str]:
-    """A real complaint, so the status check can be crawled to its answer."""
-    body = {
-        "kind": "complaint",
-        "what_happened": "The wifi in my room has been broken for two weeks",
-        "desired_outcome": "Fix it",
-        "anonymous": True,
-        "home": "e2e-home",
-    }
-    req = urllib.request.Request(  # noqa: S310 (loopback test server)
-        f"{stack.backend_url}/api/v1/submissions",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {stack.service_token}"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
-        receipt = json.loads(resp.read())
-    return receipt["reference"], receipt["access_code"]
-
-
 def test_every_button_and_answer_at_every_state_leads_somewhere(stack: RunningStack) -> None:
-    reference, code = _submission(stack)
+    # A real complaint, so the status check can be crawled to its answer.
+    reference, code = stack.submit_complaint("The wifi in my room has been broken for two weeks")
 
     def typed_for(state: State) -> tuple[str, ...]:
         # The real reference and code where they are asked for (in lower case, in a sentence),

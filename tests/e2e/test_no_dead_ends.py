@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 import pytest
 
@@ -69,24 +67,6 @@ def test_an_advocate_asked_for_by_name_can_still_be_anonymous(stack: RunningStac
     assert "they won't know your name" in texts(done)
 
 
-def _submit_complaint(stack: RunningStack) -> tuple[str, str]:
-    body = {
-        "kind": "complaint",
-        "what_happened": "Nobody fixed the shower",
-        "desired_outcome": "Fix it",
-        "anonymous": True,
-        "home": "e2e-home",
-    }
-    req = urllib.request.Request(  # noqa: S310 (loopback test server)
-        f"{stack.backend_url}/api/v1/submissions",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {stack.service_token}"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
-        receipt = json.loads(resp.read())
-    return receipt["reference"], receipt["access_code"]
-
-
 @pytest.mark.parametrize(
     "message",
     [
@@ -97,7 +77,7 @@ def _submit_complaint(stack: RunningStack) -> tuple[str, str]:
     ],
 )
 def test_a_reference_and_a_code_in_one_message_are_both_used(stack: RunningStack, message: str) -> None:
-    reference, code = _submit_complaint(stack)
+    reference, code = stack.submit_complaint("Nobody fixed the shower")
     text = message.format(
         ref=reference,
         code=code,
@@ -113,7 +93,7 @@ def test_a_reference_and_a_code_in_one_message_are_both_used(stack: RunningStack
 
 
 def test_a_reference_and_code_given_when_only_the_reference_was_asked_for(stack: RunningStack) -> None:
-    reference, code = _submit_complaint(stack)
+    reference, code = stack.submit_complaint("Nobody fixed the shower")
     sender = stack.new_sender()
     assert "reference" in texts(stack.say(sender, "/check_status"))
 
@@ -131,7 +111,7 @@ def test_a_reference_and_code_given_when_only_the_reference_was_asked_for(stack:
     ],
 )
 def test_the_code_is_never_stored_however_it_was_given(stack: RunningStack, messages: tuple[str, ...]) -> None:
-    reference, code = _submit_complaint(stack)
+    reference, code = stack.submit_complaint("Nobody fixed the shower")
     sender = stack.new_sender()
 
     for message in messages:
