@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,6 +17,7 @@ from actions.conversation_context import ANONYMOUS_SENT_SLOT, home_of
 from actions.feelings import acknowledge_feeling
 from actions.sealed import seal
 from actions.stuck import StuckHelp
+from actions.turn_keys import turn_key
 
 KIND_BY_INTENT = {
     "make_complaint": "complaint",
@@ -336,7 +336,7 @@ class ActionSubmitFeedback(Action):
             "home": home_of(tracker),
             # Only named submissions may be linked back to the conversation.
             "conversation_id": None if anonymous else tracker.sender_id,
-            "idempotency_key": tracker.get_slot("submission_key") or uuid.uuid4().hex,
+            "idempotency_key": tracker.get_slot("submission_key") or turn_key(tracker, "submission"),
         }
         try:
             receipt = await BackendClient().create_submission(payload)

@@ -10,7 +10,6 @@ Two tiers, both through the durable outbox so nothing is lost while the backend 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +23,7 @@ from actions.backend_client import BackendClient, BackendConfig
 from actions.conversation_context import after_anonymous_part, home_of
 from actions.outbox import ALERT, CONCERN, Outbox, start_delivery_with_server
 from actions.redact import redact
+from actions.turn_keys import turn_key
 
 MAX_TURNS = 20
 MAX_TEXT = 5000
@@ -86,7 +86,7 @@ def alert_payload(tracker: Tracker) -> dict[str, Any]:
     else:
         severity = (flag.get("risk") and flag.get("severity")) or "high"
     payload = {
-        "idempotency_key": uuid.uuid4().hex,
+        "idempotency_key": turn_key(tracker, "alert"),
         # Kept even when the child chose anonymous: they were told this limit at the start.
         "conversation_id": tracker.sender_id,
         "home": home_of(tracker),
@@ -111,7 +111,7 @@ def concern_payload(tracker: Tracker) -> dict[str, Any]:
     flag = latest.get("safeguarding") or {}
     matched = _matched(flag)
     return {
-        "idempotency_key": uuid.uuid4().hex,
+        "idempotency_key": turn_key(tracker, "concern"),
         "conversation_id": tracker.sender_id,
         "home": home_of(tracker),
         "category": flag.get("category"),
@@ -134,6 +134,8 @@ def person_request_payload(tracker: Tracker) -> dict[str, Any]:
         "matched": [],
         "message": _said(text, "talk to a person"),
         "source": "person_request",
+        # Its own key: asking for a person in the same turn as an alert is a second record.
+        "idempotency_key": turn_key(tracker, "person_request"),
     }
     payload.pop("concern_key", None)
     return payload

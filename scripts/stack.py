@@ -72,6 +72,10 @@ class StackConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None  # None: services print to this terminal
+    # Several Rasa replicas share conversations: a PostgreSQL tracker store (a whole
+    # postgresql:// URL) and Redis locks (the key prefix, letters and digits). None: one server.
+    tracker_url: str | None = None
+    redis_lock_prefix: str | None = None
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -111,7 +115,20 @@ class StackConfig:
         return self.url(self.backend_port)
 
 
+@dataclass(frozen=True)
+class Program:
+    """One service: how to start it, its whole environment, and the URL that answers 200 once it is ready."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    health_url: str
+    start_seconds: int = 2  # up this long counts as started; a crash sooner is retried with back-off
+
+
 class Stack:
+    """The three services as plain child processes (the fixtures that stop and start one service use this)."""
+
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -132,7 +149,7 @@ class Stack:
             "BACKEND_PORT": str(c.backend_port),
             "RASA_URL": c.rasa_url,
             # The retention job purges the tracker store this stack's Rasa writes.
-            "RASA_TRACKER_URL": f"sqlite:///{c.tracker_db}",
+            "RASA_TRACKER_URL": c.tracker_url or f"sqlite:///{c.tracker_db}",
         }
 
     def actions_env(self) -> dict[str, str]:
@@ -150,9 +167,21 @@ class Stack:
         return {
             **self._base_env(),
             "ACTION_SERVER_URL": f"{c.actions_url}/webhook",
-            "RASA_TRACKER_DIALECT": "sqlite",
-            "RASA_TRACKER_DB": c.tracker_db,
+            # For the actions this process runs itself while the action server is down (bot/action_fallback.py).
+            "BACKEND_URL": c.backend_url,
+            "OUTBOX_DIR": c.outbox_dir,
+            **self._tracker_and_lock_env(),
         }
+
+    def _tracker_and_lock_env(self) -> dict[str, str]:
+        """bot/endpoints.yml's settings: SQLite and in-memory locks, or PostgreSQL and Redis locks."""
+        c = self.config
+        env = {"RASA_TRACKER_DIALECT": "sqlite", "RASA_TRACKER_DB": c.tracker_db, "RASA_TRACKER_HOST": ""}
+        if c.tracker_url:
+            env.update(RASA_TRACKER_DIALECT="postgresql", RASA_TRACKER_HOST=c.tracker_url)
+        if c.redis_lock_prefix:
+            env.update(RASA_LOCK_STORE="redis", RASA_LOCK_PREFIX=c.redis_lock_prefix)
+        return env
 
     # -- lifecycle ------------------------------------------------------------------
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
@@ -177,19 +206,35 @@ class Stack:
 
     def start(self, timeout: float = 240.0) -> None:
         c = self.config
-        missing = [key for key in REQUIRED_SECRETS if not c.secrets.get(key)]
-        if missing:
-            raise RuntimeError(f"missing secrets {', '.join(missing)}: run `make setup` (adds them to var/secrets.env)")
+        self._check_secrets()
         os.umask(PRIVATE_UMASK)  # before anything is created or spawned; the services inherit it
         make_private_dir(c.data_dir)
         self.migrate()
-        self._spawn("backend", [str(BACKEND_PY), "-m", "backend", "serve"], self.backend_env())
-        self._spawn("actions", self.actions_args(), self.actions_env())
-        self._spawn("rasa", self.rasa_args(), self.rasa_env())
+        for program in self.programs():
+            self._spawn(program.name, program.args, program.env)
+        self.wait_ready(timeout)
+
+    def _check_secrets(self) -> None:
+        missing = [key for key in REQUIRED_SECRETS if not self.config.secrets.get(key)]
+        if missing:
+            raise RuntimeError(f"missing secrets {', '.join(missing)}: run `make setup` (adds them to var/secrets.env)")
+
+    def programs(self) -> list[Program]:
+        """The three services in start order; `make run` hands the same list to supervisord."""
+        c = self.config
+        return [
+            Program("backend", self.backend_args(), self.backend_env(), f"{c.backend_url}/health"),
+            Program("actions", self.actions_args(), self.actions_env(), f"{c.actions_url}/health"),
+            Program("rasa", self.rasa_args(), self.rasa_env(), f"{c.rasa_url}/", start_seconds=10),
+        ]
+
+    def wait_ready(self, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
-        self._wait_ready("backend", f"{c.backend_url}/health", deadline)
-        self._wait_ready("actions", f"{c.actions_url}/health", deadline)
-        self._wait_ready("rasa", f"{c.rasa_url}/", deadline)
+        for program in self.programs():
+            self._wait_ready(program.name, program.health_url, deadline)
+
+    def backend_args(self) -> list[str]:
+        return [str(BACKEND_PY), "-m", "backend", "serve"]
 
     def actions_args(self) -> list[str]:
         return [str(RASA_PY), "-m", "bot.action_server", "--port", str(self.config.actions_port)]
@@ -206,9 +251,7 @@ class Stack:
 
     def _wait_ready(self, name: str, url: str, deadline: float) -> None:
         while time.monotonic() < deadline:
-            proc = self.processes[name]
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
+            self._check_alive(name)
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (our own loopback URL)
                     if resp.status == 200:
@@ -217,6 +260,14 @@ class Stack:
                 pass
             time.sleep(0.3)
         raise TimeoutError(f"{name} did not become ready at {url}")
+
+    def _check_alive(self, name: str) -> None:
+        proc = self.processes[name]
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
 
     def stop(self, name: str | None = None) -> None:
         names = [name] if name else ["rasa", "actions", "backend"]
@@ -237,7 +288,7 @@ class Stack:
 
     def restart_backend(self, timeout: float = 60.0) -> None:
         os.umask(PRIVATE_UMASK)
-        self._spawn("backend", [str(BACKEND_PY), "-m", "backend", "serve"], self.backend_env())
+        self._spawn("backend", self.backend_args(), self.backend_env())
         self._wait_ready("backend", f"{self.config.backend_url}/health", time.monotonic() + timeout)
 
     def restart_actions(self, timeout: float = 60.0) -> None:

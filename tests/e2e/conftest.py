@@ -1,7 +1,7 @@
 """The whole product as real processes: backend, action server and Rasa with the trained model.
 
 Started once per test session on free loopback ports, with its own databases in a
-temporary folder, through the same scripts/stack.py that `make run` uses.
+temporary folder, under supervisord exactly as `make run` starts them (scripts/supervision.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from scripts.stack import ROOT, Stack, StackConfig
+from scripts.stack import ROOT, StackConfig
+from scripts.supervision import SupervisedStack
 from tests.helpers import free_port, sqlite_rows
 
 
@@ -30,7 +31,7 @@ def texts(replies: list[dict[str, Any]]) -> str:
 
 @dataclass
 class RunningStack:
-    stack: Stack
+    stack: SupervisedStack
     rasa_url: str
     backend_url: str
     database_path: Path
@@ -140,7 +141,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         extra_env={"HOME_CODE": "e2e-home"},
         log_dir=tmp / "logs",
     )
-    running = Stack(config)
+    running = SupervisedStack(config)  # as `make run` starts it
     try:
         running.start()
     except Exception:
