@@ -1,4 +1,8 @@
-"""In-process pub/sub: the API publishes an alert after commit; each open staff page gets it at once."""
+"""In-process pub/sub: the API publishes an alert after commit; each open staff page gets it at once.
+
+With several backend processes (PostgreSQL), backend/alerts/relay.py sends every publish through
+the database instead and delivers what it hears here, so every process's pages get every alert.
+"""
 
 from __future__ import annotations
 
@@ -37,14 +41,32 @@ class AlertBroadcaster:
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
+    async def start(self) -> None:
+        """Nothing to start in one process (the relay listens to the database here)."""
+
+    async def aclose(self) -> None:
+        """After close(), once the app stops (the relay flushes and stops listening here)."""
+
     def publish(self, alert: dict[str, Any]) -> None:
         """Never blocks and never raises: the caller is answering the action server."""
+        self.deliver(alert)
+
+    def deliver(self, alert: dict[str, Any]) -> None:
+        """Hand an alert summary to every page connected to this process."""
         for sub in list(self._subscribers):
             try:
                 sub.queue.put_nowait(alert)
             except asyncio.QueueFull:
                 log.warning("alert stream subscriber too slow; disconnecting it")
                 self._drop(sub)
+
+    def resync(self) -> None:
+        """End every open stream (not later ones): each page reconnects and gets a fresh snapshot.
+
+        For when alerts may have been missed (the relay's database connection was lost for a while).
+        """
+        for sub in list(self._subscribers):
+            self._drop(sub)
 
     def close(self) -> None:
         """On shutdown: tell every stream to end so the server can stop."""

@@ -1,4 +1,8 @@
-"""Start and stop the alerts machinery with the app: broadcaster, HTTP client, dispatcher, escalation loop."""
+"""Start and stop the alerts machinery with the app: broadcaster, HTTP client, dispatcher, escalation loop.
+
+On PostgreSQL the broadcaster is relayed through LISTEN/NOTIFY (backend/alerts/relay.py), so several
+backend processes can serve the live pages; on SQLite (one process) it stays in memory.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ from backend.alerts.broadcast import AlertBroadcaster
 from backend.alerts.dispatch import NotificationDispatcher
 from backend.alerts.escalation import escalation_loop
 from backend.alerts.keys import BROADCASTER, DISPATCHER, ESCALATION_TASK, HTTP
+from backend.alerts.relay import RelayedBroadcaster
 from backend.alerts.store import summary
-from backend.appkeys import SESSIONMAKER, SETTINGS
+from backend.appkeys import ENGINE, SESSIONMAKER, SETTINGS
+from backend.cluster.postgres import is_postgres
 from backend.config import Settings
 
 log = logging.getLogger(__name__)
@@ -38,7 +44,11 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     """Added after the database context, so it stops before the engine is disposed."""
     settings = app[SETTINGS]
     log.info(describe(settings))
-    broadcaster = AlertBroadcaster()
+    engine = app[ENGINE]
+    broadcaster = RelayedBroadcaster(engine, app[SESSIONMAKER]) if is_postgres(engine) else AlertBroadcaster()
+    if isinstance(broadcaster, RelayedBroadcaster):
+        log.info("live alerts: shared with every backend process through PostgreSQL (LISTEN alert_events)")
+    await broadcaster.start()
     http = aiohttp.ClientSession()
     dispatcher = NotificationDispatcher(
         app[SESSIONMAKER],
@@ -59,6 +69,7 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await loop_task
     await dispatcher.close()
+    await broadcaster.aclose()
     await http.close()
 
 

@@ -3,6 +3,12 @@
 The queue is the alert_notifications table, so nothing is lost on restart: `poll()`
 (called by the escalation loop every tick, and at start) picks up any pending row
 that no task is working on. Every attempt is recorded with its outcome.
+
+Several backend processes may poll the same table, so each attempt is claimed first: a
+compare-and-set on the row (still pending, same attempt count, same next_attempt_at) that
+moves next_attempt_at a lease ahead. Only one process wins; nobody else sees the row as due
+until the lease runs out, so a process killed while sending is replaced by another after
+`claim_lease_seconds`, and a clean stop gives its claim back at once.
 """
 
 from __future__ import annotations
@@ -10,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backend.alerts.models import FAILED, PENDING, SENT, Alert, AlertNotification, NotificationAttempt
@@ -83,8 +89,9 @@ class NotificationDispatcher:
 
     async def _deliver(self, nid: int) -> None:
         try:
-            while await self._attempt(nid):
-                pass
+            if await self._attempt(nid, retry=False):
+                while await self._attempt(nid, retry=True):
+                    pass
         finally:
             self._in_flight.discard(nid)
 
@@ -96,9 +103,11 @@ class NotificationDispatcher:
             alert = await session.get(Alert, note.alert_id)
             return None if alert is None else (note, alert)
 
-    async def _attempt(self, nid: int) -> bool:
-        """One try (after waiting for its time); True while it should be tried again.
+    async def _attempt(self, nid: int, retry: bool) -> bool:
+        """One try (a retry waits for its time first); True while it should be tried again.
 
+        A first try of a row that is not due is left alone: another process has claimed it or
+        is waiting to retry it, and `poll` brings it back here if it is still pending when due.
         No database connection is held while waiting or sending.
         """
         sg = self._settings.safeguarding
@@ -108,11 +117,17 @@ class NotificationDispatcher:
         note, alert = loaded
         wait = (note.next_attempt_at - utcnow()).total_seconds()
         if wait > 0:
+            if not retry:
+                return False
             await asyncio.sleep(wait)
+        lease = await self._claim(note)
+        if lease is None:
+            return False  # another process has it (or has just finished it)
         error: str | None = None
         try:
             await send_one(alert, note, smtp=self._settings.smtp, http=self._http, public_url=self._settings.public_url)
         except asyncio.CancelledError:
+            await self._release(note, lease)
             raise
         except Exception as exc:  # any failure is recorded and retried, never raised
             error = f"{type(exc).__name__}: {exc}"[:500]
@@ -120,11 +135,22 @@ class NotificationDispatcher:
         number = note.attempts + 1
         where = _describe(note)
         async with self._sessionmaker() as session:
-            note = await session.get(AlertNotification, nid)
+            claimed_attempts = note.attempts
+            note = await session.get(AlertNotification, nid, with_for_update=True, populate_existing=True)
             alert = await session.get(Alert, alert.id)
             if note is None or alert is None:
                 return False
             session.add(NotificationAttempt(notification_id=nid, number=number, at=now, ok=error is None, error=error))
+            if note.status != PENDING or note.attempts != claimed_attempts:
+                # Our lease ran out mid-send and another process took over: it owns the outcome.
+                log.error(
+                    "alert %s: %s attempt took longer than the %g s claim; another process took over",
+                    alert.id,
+                    where,
+                    sg.claim_lease_seconds,
+                )
+                await session.commit()
+                return False
             note.attempts = number
             if error is None:
                 note.status, note.sent_at = SENT, now
@@ -151,6 +177,44 @@ class NotificationDispatcher:
         if self._on_change is not None:
             self._on_change(alert)
         return False
+
+    async def _claim(self, note: AlertNotification) -> datetime | None:
+        """Take this attempt for this process; the lease's end, or None if the row changed meanwhile."""
+        now = utcnow()
+        # From its due time if the sleep woke a hair early by the wall clock.
+        until = max(now, note.next_attempt_at) + timedelta(seconds=self._settings.safeguarding.claim_lease_seconds)
+        async with self._sessionmaker() as session:
+            result = await session.execute(
+                update(AlertNotification)
+                .where(
+                    AlertNotification.id == note.id,
+                    AlertNotification.status == PENDING,
+                    AlertNotification.attempts == note.attempts,
+                    AlertNotification.next_attempt_at == note.next_attempt_at,
+                )
+                .values(next_attempt_at=until)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        return until if result.rowcount == 1 else None
+
+    async def _release(self, note: AlertNotification, lease: datetime) -> None:
+        """Stopping cleanly mid-send: make the row due again now, for the next start or another process."""
+        try:
+            async with self._sessionmaker() as session:
+                await session.execute(
+                    update(AlertNotification)
+                    .where(
+                        AlertNotification.id == note.id,
+                        AlertNotification.status == PENDING,
+                        AlertNotification.next_attempt_at == lease,
+                    )
+                    .values(next_attempt_at=note.next_attempt_at)
+                    .execution_options(synchronize_session=False)
+                )
+                await session.commit()
+        except Exception:  # the lease still runs out by itself
+            log.exception("notification %s: could not give back its claim", note.id)
 
 
 def _describe(note: AlertNotification) -> str:

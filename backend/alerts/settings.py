@@ -55,6 +55,9 @@ class SafeguardingSettings:
     retry_attempts: int = 6
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0
+    # A backend process claims a notification for this long while sending it; if the process dies,
+    # another one sends it once the time is up. Keep it well above the SMTP and webhook timeouts.
+    claim_lease_seconds: float = 120.0
     # Rasa's HTTP API, for staff joining a conversation.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
@@ -136,6 +139,7 @@ def safeguarding_from_env(env: Mapping[str, str] | None = None) -> SafeguardingS
         "escalation": env.get("ALERT_ESCALATION_LIST", ""),
         "retry_attempts": env.get("ALERT_RETRY_ATTEMPTS", "6"),
         "retry_base_seconds": env.get("ALERT_RETRY_BASE_SECONDS", "2"),
+        "claim_lease_seconds": env.get("ALERT_CLAIM_LEASE_SECONDS", "120"),
         "staff_conduct_emails": _split(env.get("ALERT_STAFF_CONDUCT_EMAILS", "")),
         "staff_conduct_webhook": env.get("ALERT_STAFF_CONDUCT_WEBHOOK_URL", "").strip() or None,
         "staff_conduct_escalation": env.get("ALERT_STAFF_CONDUCT_ESCALATION_LIST", ""),
@@ -178,6 +182,7 @@ def settings_from_mapping(raw: Mapping[str, Any], **extra: Any) -> SafeguardingS
         retry_attempts=attempts,
         retry_base_seconds=_positive(raw.get("retry_base_seconds", 2), "retry_base_seconds"),
         retry_max_seconds=_positive(raw.get("retry_max_seconds", 300), "retry_max_seconds"),
+        claim_lease_seconds=_positive(raw.get("claim_lease_seconds", 120), "claim_lease_seconds"),
         tick_seconds=_positive(raw.get("tick_seconds", 1), "tick_seconds"),
         **extra,
     )

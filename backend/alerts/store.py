@@ -157,11 +157,14 @@ async def escalate_due(
     session: AsyncSession, settings: SafeguardingSettings, now: datetime
 ) -> tuple[list[Alert], list[int]]:
     """Move every open alert whose time is up to the next contact; returns changed alerts and notification ids."""
+    # In id order: two backend processes escalating at once then lock the rows in the same order (no deadlock).
     due = (
         await session.scalars(
-            select(Alert).where(
+            select(Alert)
+            .where(
                 Alert.status.in_(OPEN_STATES), Alert.next_escalation_at.is_not(None), Alert.next_escalation_at <= now
             )
+            .order_by(Alert.id)
         )
     ).all()
     changed: list[Alert] = []
