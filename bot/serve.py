@@ -15,9 +15,20 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.request_limits import RASA_MAX_BODY_BYTES, limit_requests_on_start
 from bot.service_secrets import MissingSecretError, read_secret
+
+# bot/endpoints.yml names these; Rasa refuses an unset one, so one server needs none of them set.
+ENDPOINT_DEFAULTS = {
+    "RASA_TRACKER_HOST": "",  # SQLite: the file is RASA_TRACKER_DB
+    "RASA_LOCK_STORE": "in_memory",
+    "REDIS_HOST": "127.0.0.1",
+    "REDIS_PORT": "6379",
+    "REDIS_DB": "0",
+    "RASA_LOCK_PREFIX": "feedback",  # letters and digits only (RedisLockStore)
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,12 +54,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bot.serve: not starting: --{option} {getattr(args, option)} does not exist", file=sys.stderr)
             return 2
 
+    for key, value in ENDPOINT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
     # Imported late: Rasa takes seconds to import, and a refusal above should be instant.
     import rasa.api
     import rasa.utils.io
     import rasa.utils.tensorflow.environment as tf_env
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
+
+    from bot.action_fallback import install as install_action_fallback
+    from bot.tracker_store import without_fail_safe
+
+    async def when_loaded(app: Any, _loop: object) -> None:
+        """Rasa has loaded the agent by `after_server_start` (app.ctx.agent)."""
+        agent = getattr(app.ctx, "agent", None)
+        if agent is not None:
+            install_action_fallback(agent)  # the child is answered even with the action server down
+            without_fail_safe(agent)  # a database failure fails the turn; it never forgets the conversation
 
     # What rasa/__main__.py sets up before any command (telemetry stays off: RASA_TELEMETRY_ENABLED=false).
     configure_logging_and_warnings(None, None, warn_only_once=True, filter_repeated_logs=True)
@@ -64,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         auth_token=token,
         interface=args.interface,
         port=args.port,
-        server_listeners=[(limit_requests_on_start(RASA_MAX_BODY_BYTES), "before_server_start")],
+        server_listeners=[
+            (limit_requests_on_start(RASA_MAX_BODY_BYTES), "before_server_start"),
+            (when_loaded, "after_server_start"),
+        ],
     )
     return 0
 

@@ -14,10 +14,13 @@ Configured in bot/endpoints.yml as `type: bot.tracker_store.RedactingSQLTrackerS
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -30,6 +33,11 @@ CREDENTIAL_SLOTS = frozenset({"status_access_code"})
 SEALED_SLOTS = frozenset({"last_reference", "status_reference"})
 # Every Fernet token starts with its version byte, base64-encoded.
 SEALED_PREFIX = "gAAAAA"
+# About 7 s in all: a PostgreSQL restart takes one or two.
+RETRY_DELAYS_SECONDS = (0.2, 0.5, 1.0, 2.0, 3.0)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _redact_strings(value: Any, codes: frozenset[str] = frozenset()) -> Any:
@@ -80,3 +88,49 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             data = event.as_dict()
             cleaned = redact_event(data, codes)
             yield event if cleaned == data else Event.from_parameters(cleaned)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name != "sqlite":
+            # A server restart leaves dead connections in the pool: test each before use.
+            self.engine = sa.create_engine(
+                self.engine.url, pool_pre_ping=True, **create_engine_kwargs(str(self.engine.url))
+            )
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return await _retrying(lambda: super(RedactingSQLTrackerStore, self).retrieve(sender_id))
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        return await _retrying(lambda: super(RedactingSQLTrackerStore, self).retrieve_full_tracker(conversation_id))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await _retrying(lambda: super(RedactingSQLTrackerStore, self).save(tracker))
+
+
+async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
+    """The database may be restarting (a second or two): try again before giving up."""
+    for delay in RETRY_DELAYS_SECONDS:
+        try:
+            return await call()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            logger.warning("tracker store unavailable (%s); trying again in %.1f s", type(error).__name__, delay)
+            await asyncio.sleep(delay)
+    return await call()
+
+
+def without_fail_safe(agent: Any) -> None:
+    """Let a tracker store failure fail the turn instead of starting the conversation again.
+
+    Rasa wraps every tracker store in FailSafeTrackerStore, which, when the database cannot
+    be read, hands back no conversation: the child's next answer ("yes") then meets a bot
+    that has forgotten the question, and the turn is saved in memory only. Failing the
+    turn instead makes the chat page keep the message and send it again (same id) once
+    the database answers (our store has already retried for several seconds).
+    """
+    store = getattr(agent, "tracker_store", None)
+    inner = getattr(store, "_tracker_store", None)
+    if isinstance(store, FailSafeTrackerStore) and inner is not None:
+        agent.tracker_store = inner
+        if getattr(agent, "processor", None) is not None:
+            agent.processor.tracker_store = inner

@@ -1,7 +1,12 @@
-"""`make run`: start all three services, print where to go, stop them on Ctrl-C."""
+"""`make run`: start all three services under supervisord, print where to go, stop them on Ctrl-C.
+
+A service that crashes is restarted by supervisord (with back-off if it keeps
+failing); the others keep running, so the chat and safeguarding stay up.
+"""
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
@@ -10,7 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.stack import Stack, StackConfig
+from scripts.scaled import ScaledStack
+from scripts.stack import StackConfig
+from scripts.supervision import SupervisedStack
 
 # Printed once the stack is up; tests/backend/test_first_account.py runs exactly this, from a copy of the folder.
 FIRST_ACCOUNT_COMMAND = ".venv/backend/bin/python -m backend users create --role manager --username YOURNAME"
@@ -20,13 +27,27 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
+def scaled_stack(config: StackConfig, replicas: int) -> ScaledStack:
+    """`make run-scaled`: REPLICAS of each service behind nginx on the usual ports; each replica on the next ones."""
+    ports = []
+    for i in range(1, replicas + 1):
+        ports += [config.backend_port + i, config.actions_port + i, config.rasa_port + i]
+    return ScaledStack.on_ports(config, ports, "feedback_scaled")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="start the product (make run, make run-scaled)")
+    parser.add_argument("--replicas", type=int, default=0, help="N of each service behind nginx (0: one of each)")
+    args = parser.parse_args(argv)
     config = StackConfig.from_env()
-    stack = Stack(config)
+    stack: SupervisedStack | ScaledStack = (
+        scaled_stack(config, args.replicas) if args.replicas else SupervisedStack(config)
+    )
     # Treat SIGTERM like Ctrl-C so a supervisor can stop us cleanly too.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-        print("==> starting backend, action server and Rasa (Rasa takes about 30 s to load)...")
+        what = f"{args.replicas} of each service behind nginx" if args.replicas else "backend, action server and Rasa"
+        print(f"==> starting {what} (Rasa takes about 30 s to load)...")
         stack.start()
         print(
             "\n"
@@ -41,15 +62,13 @@ def main() -> int:
             "  (run it in another terminal from this folder; it asks for a password;\n"
             '   add --display-name "Sam T" for the name children see in a chat)\n'
             "\n"
-            "Press Ctrl-C to stop all three services.\n",
+            "A service that stops is restarted by itself. Press Ctrl-C to stop them all.\n",
             flush=True,
         )
-        while True:
-            for name, proc in list(stack.processes.items()):
-                if proc.poll() is not None:
-                    print(f"!! {name} stopped unexpectedly (exit code {proc.returncode}); stopping the rest")
-                    return 1
+        while stack.supervisor_alive():
             time.sleep(1)
+        print(f"!! supervisord stopped unexpectedly (exit code {stack.supervisord.returncode})")
+        return 1
     except KeyboardInterrupt:
         print("\n==> stopping...")
         return 0
