@@ -296,7 +296,13 @@ def test_a_reload_keeps_the_conversation_on_the_same_session(chat: Chat) -> None
 # ---- connection problems -----------------------------------------------------------------
 
 
-def test_an_unreachable_server_shows_a_kind_message_and_the_message_goes_once(chat: Chat, stack: RunningStack) -> None:
+def test_an_unreachable_server_shows_a_kind_message_and_the_message_goes_once_back_online(
+    chat: Chat, stack: RunningStack
+) -> None:
+    """Back online, the page sends the waiting message by itself (its `online` listener): no tap needed.
+
+    (This test once tapped "Try again now" after going online and failed when the page had
+    already sent it: the button is gone by then. The tap has its own test below.)"""
     context = chat.page.context
     context.set_offline(True)
     box = chat.page.get_by_label("Type your message")
@@ -305,17 +311,50 @@ def test_an_unreachable_server_shows_a_kind_message_and_the_message_goes_once(ch
     problem = chat.page.get_by_role("alert")
     expect(problem).to_be_visible()
     expect(problem).to_contain_text("can't connect")
+    expect(chat.page.get_by_role("button", name="Try again now")).to_be_visible()
     expect(chat.page.locator("#messages .msg-user").last).to_contain_text("Not sent yet")
     chat.page.screenshot(path=SCREENSHOTS / "offline-tablet-portrait.png")
     before = chat.bot_messages.count()
     context.set_offline(False)
-    chat.page.get_by_role("button", name="Try again now").click()
     chat.wait_for_reply(before)
     expect(problem).to_be_hidden()
     expect(chat.page.locator("#messages .status-note")).to_have_count(0)
     sender = chat.senders()[-1]
     said = [e["text"] for e in rasa_events(stack, sender) if e["event"] == "user"]
     assert said.count("my window is broken") == 1
+
+
+def test_try_again_now_sends_a_waiting_message_once(chat: Chat, stack: RunningStack) -> None:
+    """The server is unreachable while the tablet is online: the page retries after 2, 4, 8 s...
+    After the third refusal the next retry is 8 s away, so the tap is what sends it."""
+    refused: list[str] = []
+    down = True
+
+    def refuse_while_down(route: Any) -> None:
+        if down:
+            refused.append(route.request.post_data or "")
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    chat.page.route("**/chat/webhook", refuse_while_down)
+    box = chat.page.get_by_label("Type your message")
+    box.fill("the shower is cold again")
+    box.press("Enter")
+    expect(chat.page.get_by_role("alert")).to_contain_text("can't connect")
+    # page.wait_for_timeout, not time.sleep: the route handler runs only while Playwright is called.
+    deadline = time.monotonic() + 20
+    while len(refused) < 3 and time.monotonic() < deadline:
+        chat.page.wait_for_timeout(50)
+    assert len(refused) >= 3, refused
+    before = chat.bot_messages.count()
+    down = False
+    chat.page.get_by_role("button", name="Try again now").click()
+    chat.wait_for_reply(before)
+    expect(chat.page.get_by_role("alert")).to_be_hidden()
+    sender = chat.senders()[-1]
+    said = [e["text"] for e in rasa_events(stack, sender) if e["event"] == "user"]
+    assert said.count("the shower is cold again") == 1
 
 
 def test_an_answer_lost_on_the_way_back_is_not_processed_twice(chat: Chat, stack: RunningStack) -> None:
