@@ -15,6 +15,7 @@ from actions.anonymity import AnonymityAnswers, identity_statement
 from actions.backend_client import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.conversation_context import ANONYMOUS_SENT_SLOT, home_of
 from actions.feelings import acknowledge_feeling
+from actions.outbox import SUBMISSION, Outbox
 from actions.sealed import seal
 from actions.stuck import StuckHelp
 from actions.turn_keys import turn_key
@@ -340,7 +341,13 @@ class ActionSubmitFeedback(Action):
         }
         try:
             receipt = await BackendClient().create_submission(payload)
-        except (BackendUnavailableError, BackendRejectedError):
+        except BackendUnavailableError:
+            # Kept in the durable outbox and sent by itself once the backend is back; "Try again"
+            # later sends the same key and gets the same record's reference with a fresh code.
+            Outbox.from_env().put(payload, SUBMISSION)
+            dispatcher.utter_message(response="utter_submit_queued")
+            return [SlotSet("submission_pending", True), SlotSet("submission_key", payload["idempotency_key"])]
+        except BackendRejectedError:
             dispatcher.utter_message(response="utter_submit_failed")
             # Keep every slot and the key, so "Try again" re-sends the same thing, once.
             return [SlotSet("submission_pending", True), SlotSet("submission_key", payload["idempotency_key"])]

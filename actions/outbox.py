@@ -1,4 +1,4 @@
-"""A durable outbox for safeguarding alerts and concerns.
+"""A durable outbox for safeguarding alerts and concerns, and for submissions the backend could not take.
 
 A record is written to a local SQLite file (synchronous=FULL) before anything
 else, then delivered to the backend. Delivery is retried with back-off until the
@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 ALERT = "alert"
 CONCERN = "concern"
-KINDS = (ALERT, CONCERN)
+# A child's submission made while the backend was away: sent by itself when it is back.
+SUBMISSION = "submission"
+KINDS = (ALERT, CONCERN, SUBMISSION)
 # Delivers one record of a kind; raises on any failure.
 Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]
 

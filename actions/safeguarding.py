@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendConfig
 from actions.conversation_context import after_anonymous_part, home_of
-from actions.outbox import ALERT, CONCERN, Outbox, start_delivery_with_server
+from actions.outbox import ALERT, CONCERN, SUBMISSION, Outbox, start_delivery_with_server
 from actions.redact import redact
 from actions.turn_keys import turn_key
 
@@ -36,6 +36,9 @@ async def deliver(kind: str, payload: dict[str, Any]) -> None:
     client = BackendClient(replace(BackendConfig.from_env(), attempts=1, timeout_seconds=3.0))
     if kind == CONCERN:
         await client.create_concern(payload)
+    elif kind == SUBMISSION:
+        # The receipt's code is not kept: the child's "Try again" gets the record with a fresh one.
+        await client.create_submission(payload)
     else:
         await client.create_alert(payload)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -13,6 +16,8 @@ from actions.feedback import (
     ValidateFeedbackForm,
     description_in,
 )
+from actions.outbox import Outbox
+from actions.safeguarding import deliver
 from tests.actions.conftest import RunningBackend, make_tracker
 
 NAMED_COMPLAINT = {
@@ -86,17 +91,19 @@ async def test_nothing_is_sent_without_a_yes(backend: RunningBackend) -> None:
     assert backend.rows() == []
 
 
-async def test_backend_down_tells_the_child_and_keeps_everything_for_a_retry(
-    backend: RunningBackend, fast_retry: None
+async def test_backend_down_keeps_it_safe_and_a_retry_gets_the_same_record(
+    backend: RunningBackend, fast_retry: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
     backend.stop()
     dispatcher = CollectingDispatcher()
     events = await ActionSubmitFeedback().run(dispatcher, make_tracker(NAMED_COMPLAINT), {})
-    assert dispatcher.messages[0]["response"] == "utter_submit_failed"
+    assert dispatcher.messages[0]["response"] == "utter_submit_queued"
     slots = _slots(events)
     assert slots["submission_pending"] is True
     key = slots["submission_key"]
     assert "what_happened" not in slots  # the child's words are kept
+    assert Outbox.from_env().pending_count() == 1  # and sent by itself once the backend is back
 
     # The child taps "Try again" once the backend is back: stored once, same key.
     backend.start()
@@ -106,6 +113,23 @@ async def test_backend_down_tells_the_child_and_keeps_everything_for_a_retry(
     (row,) = backend.rows()
     assert row["idempotency_key"] == key
     assert row["reference"] in again.messages[0]["text"]
+    # The outbox delivering it as well still makes one record.
+    assert await Outbox.from_env().deliver_due(deliver) == 1
+    assert len(backend.rows()) == 1
+
+
+async def test_a_submission_made_while_the_backend_was_away_arrives_without_a_retry(
+    backend: RunningBackend, fast_retry: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
+    backend.stop()
+    await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(NAMED_COMPLAINT), {})
+    assert backend.rows() == []
+    backend.start()
+    assert await Outbox.from_env().deliver_due(deliver) == 1  # what the delivery loop does every second
+    (row,) = backend.rows()
+    assert row["what_happened"] == NAMED_COMPLAINT["what_happened"]
+    assert Outbox.from_env().pending_count() == 0
 
 
 async def test_start_keeps_a_first_message_that_already_says_what_happened() -> None:
