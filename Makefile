@@ -20,13 +20,15 @@ TRAINING_INPUTS := domain.yml config.yml $(SPACY_MODEL) \
 	$(shell find data bot/safeguarding bot/policies -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 RASA_DATA := --domain domain.yml --data data --config config.yml
 
-.PHONY: help setup secrets train run test lint validate test-backend test-rasa-side test-conversations \
+.PHONY: help setup secrets train run run-scaled chaos test-chaos test-e2e-scaled scaled-services test lint validate test-backend test-rasa-side test-conversations \
 	test-e2e eval-nlu eval-intents eval-safeguarding benchmark clean
 
 help:
 	@echo "make run    set everything up and start backend, action server and Rasa"
 	@echo "make test   set everything up and run every test"
-	@echo "make setup | train | lint | eval-nlu | eval-intents | eval-safeguarding | clean"
+	@echo "make run-scaled   the same, REPLICAS (2) of each service behind nginx, on PostgreSQL and Redis"
+	@echo "make chaos        simulated children while services are killed; prints what was lost"
+	@echo "make setup | train | lint | benchmark | eval-nlu | eval-intents | eval-safeguarding | clean"
 
 $(RASA_VENV)/.lock-sha256: requirements/rasa.lock scripts/make_venv.sh
 	@scripts/make_venv.sh $(RASA_VENV) requirements/rasa.lock --ignore-requires-python
@@ -54,6 +56,31 @@ train: $(MODEL)
 run: setup train
 	@$(PYTHON) scripts/run.py
 
+# N of each service behind nginx on PostgreSQL and Redis (scripts/scaled.py); the same ports as `make run`.
+REPLICAS ?= 2
+run-scaled: setup train scaled-services
+	@$(PYTHON) scripts/run.py --replicas $(REPLICAS)
+
+# What the scaled deployment needs, installed from Debian's packages and started where absent.
+scaled-services:
+	@scripts/ensure_postgres.sh
+	@scripts/ensure_redis.sh
+	@scripts/ensure_nginx.sh
+
+# Simulated children while replicas are killed and the databases restarted (scripts/chaos.py).
+CHAOS_ARGS ?= --children 24 --minutes 4
+chaos: setup train scaled-services
+	@$(BACKEND_VENV)/bin/python -m scripts.chaos $(CHAOS_ARGS)
+
+# The end-to-end tests against the scaled stack (those reading one machine's files are skipped).
+test-e2e-scaled: setup train node_modules/.package-lock.json scaled-services
+	@scripts/ensure_chromium.sh
+	@E2E_STACK=scaled $(BACKEND_VENV)/bin/python -m pytest tests/e2e -q
+
+# The short version in `make test`: one fault of each kind.
+test-chaos: setup train scaled-services
+	@$(BACKEND_VENV)/bin/python -m scripts.chaos --short --children 20 --minutes 1.5
+
 lint: setup
 	@$(BACKEND_VENV)/bin/ruff check .
 	@$(BACKEND_VENV)/bin/ruff format --check .
@@ -64,7 +91,7 @@ validate: setup
 test-backend: setup
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_postgres.sh
-	@$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
+	@$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/deploy -q
 
 test-rasa-side: setup train
 	@$(RASA_VENV)/bin/python -m pytest tests/actions tests/bot -q
@@ -83,7 +110,7 @@ test-e2e: setup train node_modules/.package-lock.json
 # takes about 5 minutes off a fresh run. Output is kept together per target.
 test: lint validate
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-backend train
-	@$(MAKE) --no-print-directory test-rasa-side test-conversations test-e2e
+	@$(MAKE) --no-print-directory test-rasa-side test-conversations test-e2e test-chaos
 	@echo "==> all tests passed"
 
 benchmark: setup train

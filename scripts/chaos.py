@@ -30,6 +30,8 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,8 +161,8 @@ class Child:
                 self.tally.conversations_finished += 1
                 return
             await asyncio.sleep(2)
-            replies = await self.say(sender, "try again")
-        raise RuntimeError(f"child {self.number}: never told the complaint was sent: {_text(replies)!r}")
+            replies = await self.say(sender, "/try_again")  # the button the answer offers
+        raise RuntimeError(f"child {self.number}: never told it was sent:\n  " + "\n  ".join(self.transcript))
 
     async def disclosure(self) -> None:
         sender = f"chaos-{self.number}-{secrets.token_hex(4)}"
@@ -252,27 +254,53 @@ def restart_redis() -> None:
     subprocess.run(["scripts/ensure_redis.sh"], cwd=ROOT, check=True, capture_output=True)
 
 
+# Each fault falls at a random moment of its own slot of this many seconds (--short: 15).
+FAULT_SLOT_SECONDS = 25.0
+
+
+def all_up(stack: ScaledStack, kind: str) -> bool:
+    """Every replica of `kind` answers its health check (a Rasa replica takes ~40 s to load)."""
+    programs = [p for p in stack.programs() if p.name.startswith(f"{kind}-")]
+    return all(_healthy(p.health_url) for p in programs)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (our own loopback replica)
+            return resp.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 async def inject_faults(stack: ScaledStack, tally: Tally, deadline: float, rng: random.Random, once: bool) -> None:
-    """In turn, at a random moment of each slot: kill -9 a Rasa replica, an action server,
-    a backend; restart PostgreSQL; restart Redis. `once`: each kind once, then stop."""
+    """In turn, each at a random moment of its slot: kill -9 a Rasa replica, an action server,
+    a backend; restart PostgreSQL; restart Redis. `once`: each kind once, then stop.
+
+    A replica is killed only once every replica of its kind is back up: the run is about
+    losing one process at a time, which the deployment must survive, not all of them.
+    """
     faults = [
-        ("kill -9 rasa-{n}", lambda n: stack.kill(f"rasa-{n}")),
-        ("kill -9 actions-{n}", lambda n: stack.kill(f"actions-{n}")),
-        ("kill -9 backend-{n}", lambda n: stack.kill(f"backend-{n}")),
-        ("restart PostgreSQL", lambda n: restart_postgres()),
-        ("restart Redis", lambda n: restart_redis()),
+        ("rasa", "kill -9 rasa-{n}", lambda n: stack.kill(f"rasa-{n}")),
+        ("actions", "kill -9 actions-{n}", lambda n: stack.kill(f"actions-{n}")),
+        ("backend", "kill -9 backend-{n}", lambda n: stack.kill(f"backend-{n}")),
+        ("", "restart PostgreSQL", lambda n: restart_postgres()),
+        ("", "restart Redis", lambda n: restart_redis()),
     ]
     turn = 0
-    while time.monotonic() < deadline - 20:
-        name, fault = faults[turn % len(faults)]
-        slot = (deadline - 20 - time.monotonic()) / max(1, len(faults) - turn % len(faults))
-        await asyncio.sleep(rng.uniform(0.2, 0.8) * min(slot, 40))
+    slot = 15.0 if once else FAULT_SLOT_SECONDS
+    while time.monotonic() + slot < deadline:
+        kind, name, fault = faults[turn % len(faults)]
+        slot_end = time.monotonic() + slot
+        await asyncio.sleep(rng.uniform(0.1, 0.9) * slot)
+        while kind and not await asyncio.to_thread(all_up, stack, kind) and time.monotonic() < deadline:  # noqa: ASYNC110 (polls other processes)
+            await asyncio.sleep(1)
         n = rng.randint(1, len(stack.replicas))
         await asyncio.to_thread(fault, n)
         tally.faults.append(f"{time.strftime('%H:%M:%S')} {name.format(n=n)}")
         turn += 1
         if once and turn == len(faults):
             return
+        await asyncio.sleep(max(0.0, slot_end - time.monotonic()))
 
 
 async def database_counts(stack: ScaledStack, tally: Tally) -> dict[str, Any]:

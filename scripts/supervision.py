@@ -15,6 +15,7 @@ environment so each service gets only what its Program lists.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -52,21 +53,30 @@ def _log_target(log_dir: Path | None, name: str) -> str:
 
 def render_config(programs: list[Program], run_dir: Path, log_dir: Path | None) -> str:
     """supervisord.conf for `programs`, started in list order and stopped in reverse."""
+    # supervisorctl's password for this run only: the socket is private (700) already, this
+    # also keeps supervisord from warning about an open control socket at every start.
+    password = secrets.token_urlsafe(24)
     lines = [
         "[supervisord]",
         "nodaemon=true",
-        f"logfile={_log_target(log_dir, 'supervisord')}",
-        "logfile_maxbytes=0",
+        # In the foreground supervisord also prints its log to the terminal: the file is for later.
+        f"logfile={(log_dir or run_dir) / 'supervisord.log'}",
+        "logfile_maxbytes=0" if log_dir else "logfile_maxbytes=1MB",
         f"pidfile={run_dir / 'supervisord.pid'}",
         f"childlogdir={run_dir}",
         "umask=077",
+        *(["user=root"] if os.geteuid() == 0 else []),  # as who started it; said, so it does not warn
         "",
         "[unix_http_server]",
         f"file={run_dir / 'supervisor.sock'}",
         "chmod=0700",
+        "username=stack",
+        f"password={password}",
         "",
         "[supervisorctl]",
         f"serverurl=unix://{run_dir / 'supervisor.sock'}",
+        "username=stack",
+        f"password={password}",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
 import secrets
-import sqlite3
+import subprocess
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -19,9 +20,34 @@ from typing import Any
 
 import pytest
 
+from scripts.scaled import ScaledStack
 from scripts.stack import ROOT, StackConfig
 from scripts.supervision import SupervisedStack
 from tests.helpers import free_port, sqlite_rows
+
+# E2E_STACK=scaled: run against the scaled deployment; tests marked `single_stack` read the
+# one-machine stack's own files or stop its named services, and are skipped there.
+SCALED = os.environ.get("E2E_STACK") == "scaled"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if SCALED:
+        skip = pytest.mark.skip(reason="reads the one-machine stack's files or stops its named services")
+        for item in items:
+            if "single_stack" in item.keywords:
+                item.add_marker(skip)
+
+
+def postgres_rows(url: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """The test's query on PostgreSQL through psql (each ? becomes a quoted literal; test values only)."""
+    for arg in args:
+        literal = "NULL" if arg is None else "'" + str(arg).replace("'", "''") + "'"
+        sql = sql.replace("?", literal, 1)
+    out = subprocess.run(
+        ["psql", url, "-qAt", "-c", f"SELECT row_to_json(r) FROM ({sql}) AS r"],  # noqa: S608 (the tests' own SQL)
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def texts(replies: list[dict[str, Any]]) -> str:
@@ -40,14 +66,18 @@ class RunningStack:
     outbox_dir: Path
     rasa_token: str
     data_dir: Path
+    postgres_url: str | None = None  # the scaled stack's backend database (E2E_STACK=scaled)
     _tablets: dict[str, urllib.request.OpenerDirector] = field(default_factory=dict, repr=False)
 
     def rasa_api(self, path: str) -> str:
         """URL of Rasa's HTTP API with its auth token (Rasa 3.6 takes it as `?token=` only)."""
         return f"{self.rasa_url}{path}?token={self.rasa_token}"
 
-    def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        return sqlite_rows(self.database_path, sql, *args)
+    def rows(self, sql: str, *args: Any) -> list[Any]:
+        """Rows by column name, from the backend's SQLite file or (scaled) its PostgreSQL database."""
+        if self.postgres_url is None:
+            return sqlite_rows(self.database_path, sql, *args)
+        return postgres_rows(self.postgres_url, sql, *args)
 
     def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """One chat turn through the REST channel, which needs Rasa's token (a header keeps it out of URLs)."""
@@ -141,7 +171,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         extra_env={"HOME_CODE": "e2e-home"},
         log_dir=tmp / "logs",
     )
-    running = SupervisedStack(config)  # as `make run` starts it
+    running: SupervisedStack | ScaledStack = SupervisedStack(config)  # as `make run` starts it
+    postgres_url = None
+    if SCALED:
+        # The same tests against 2 replicas of each service behind nginx (`make test-e2e-scaled`).
+        name = f"e2e{secrets.token_hex(3)}"
+        running = ScaledStack.on_ports(config, [free_port() for _ in range(6)], name, fresh=True)
+        postgres_url = running.config.database_url.replace("+asyncpg", "")
     try:
         running.start()
     except Exception:
@@ -159,5 +195,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         outbox_dir=data / "outbox",
         rasa_token=rasa_token,
         data_dir=data,
+        postgres_url=postgres_url,
     )
     running.stop()
+    if isinstance(running, ScaledStack):
+        running.drop_databases()

@@ -17,7 +17,11 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import RunningStack, texts
+
+pytestmark = pytest.mark.single_stack  # the one-machine stack's files and service names
 
 REFERENCE = re.compile(r"\b(CMP|CMT|THX)-[2-9A-Z]{4}-[2-9A-Z]{2}\b")
 CODE = re.compile(r"your code is ([2-9A-Z]{6})")

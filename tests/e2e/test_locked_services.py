@@ -19,9 +19,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.request_limits import ACTIONS_MAX_BODY_BYTES, RASA_MAX_BODY_BYTES
 from tests.e2e.conftest import RunningStack
 from tests.helpers import post_headers_only
+
+pytestmark = pytest.mark.single_stack  # the one-machine stack's files and service names
 
 
 def request(url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:

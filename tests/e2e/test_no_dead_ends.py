@@ -110,6 +110,7 @@ def test_a_reference_and_code_given_when_only_the_reference_was_asked_for(stack:
         ("/check_status", "{ref}", "its {code_lower}"),
     ],
 )
+@pytest.mark.single_stack
 def test_the_code_is_never_stored_however_it_was_given(stack: RunningStack, messages: tuple[str, ...]) -> None:
     reference, code = stack.submit_complaint("Nobody fixed the shower")
     sender = stack.new_sender()

@@ -70,6 +70,7 @@ def test_the_unsafe_button_escalates_with_no_questions(stack: RunningStack) -> N
     assert alert["source"] == "button"
 
 
+@pytest.mark.single_stack
 def test_with_the_backend_down_the_alert_is_kept_and_delivered_once_after_restart(stack: RunningStack) -> None:
     child = stack.new_sender()
     stack.stack.stop("backend")

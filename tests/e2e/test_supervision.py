@@ -14,8 +14,12 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from tests.e2e.conftest import RunningStack, texts
 from tests.helpers import wait_for
+
+pytestmark = pytest.mark.single_stack  # the one-machine stack's files and service names
 
 DISCLOSURE = "my key worker grabbed me and hit me last night"
 REFERENCE = re.compile(r"\b(CMP|CMT|THX)-[2-9A-Z]{4}-[2-9A-Z]{2}\b")
@@ -41,8 +45,10 @@ def _healthy(url: str) -> bool:
 
 def _restarted(stack: RunningStack, name: str, old_pid: int, health_url: str, timeout: float) -> int:
     """Wait until supervisord has started `name` again and it answers; its new pid."""
+    started = time.monotonic()
     new_pid = wait_for(lambda: (p := stack.stack.pid(name)) and p != old_pid and p, timeout=timeout, interval=0.2)
     wait_for(lambda: _healthy(health_url), timeout=timeout, interval=0.2)
+    print(f"{name} answered again {time.monotonic() - started:.1f} s after SIGKILL")  # README's figures (-s)
     return new_pid
 
 
@@ -107,3 +113,26 @@ def test_a_killed_rasa_server_comes_back_by_itself_with_the_conversation(stack: 
     # The conversation was kept in the tracker store: the child carries on where they were.
     replies = stack.say(child, "/affirm")
     assert "happened" in texts(replies).lower()
+
+
+def test_a_complaint_made_while_the_backend_is_down_is_sent_by_itself_once_it_is_back(stack: RunningStack) -> None:
+    child = stack.new_sender()
+    stack.say(child, "I want to complain, the heating in my room is broken")
+    stack.answer_until_summary(child, stack.say(child, "/affirm"), ANSWERS)
+    stack.stack.stop("backend")
+    try:
+        told = texts(stack.say(child, "/affirm"))
+        assert "couldn't send it just now" in told and "sent by itself" in told
+        assert not REFERENCE.search(told)  # nothing is promised that does not exist yet
+    finally:
+        stack.stack.restart_backend()
+    # Nobody taps anything: the outbox sends it.
+    (row,) = wait_for(lambda: _heating(stack), timeout=30)
+    # "Try again" now gives the child that same record's reference (with a fresh code).
+    receipt = texts(stack.say(child, "try again"))
+    assert row["reference"] in receipt
+    assert len(_heating(stack)) == 1
+
+
+def _heating(stack: RunningStack) -> list[sqlite3.Row]:
+    return stack.rows("SELECT * FROM submissions WHERE what_happened LIKE ?", "%heating in my room is broken%")
