@@ -113,8 +113,9 @@ test: lint validate
 	@$(MAKE) --no-print-directory test-rasa-side test-conversations test-e2e test-chaos
 	@echo "==> all tests passed"
 
-benchmark: setup train
-	@$(PYTHON) scripts/benchmark.py
+# This product (one replica, and 2 behind nginx) against Rasa's own `rasa init` bot, same load (scripts/benchmark.py).
+benchmark: setup train scaled-services
+	@$(BACKEND_VENV)/bin/python -m scripts.benchmark $(BENCH_ARGS)
 
 eval-nlu: setup
 	@$(RASA_VENV)/bin/python -m scripts.eval_nlu
