@@ -95,6 +95,9 @@ def render_nginx(run_dir: Path, public: StackConfig, replicas: list[Replica]) ->
         f"pid {run_dir / 'nginx.pid'};\nerror_log stderr warn;\n"
         "events {\n    worker_connections 2048;\n}\n"
         "http {\n    access_log off;\n    client_max_body_size 16m;\n"
+        # In memory, never a temporary file: an action call carries the whole conversation (often
+        # over nginx's 16 KB), and nginx's workers may not write into our private (700) folder.
+        "    client_body_buffer_size 16m;\n    proxy_max_temp_file_size 0;\n"
         + "".join(
             f"    {k}_temp_path {path};\n"
             for k, path in {

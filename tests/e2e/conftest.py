@@ -47,7 +47,9 @@ def postgres_rows(url: str, sql: str, *args: Any) -> list[dict[str, Any]]:
         ["psql", url, "-qAt", "-c", f"SELECT row_to_json(r) FROM ({sql}) AS r"],  # noqa: S608 (the tests' own SQL)
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    # A JSON column reads as text, as it does from SQLite (the tests json.loads it).
+    return [{k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()} for row in rows]
 
 
 def texts(replies: list[dict[str, Any]]) -> str:
