@@ -180,7 +180,7 @@ class Stack:
         if c.tracker_url:
             env.update(RASA_TRACKER_DIALECT="postgresql", RASA_TRACKER_HOST=c.tracker_url)
         if c.redis_lock_prefix:
-            env.update(RASA_LOCK_STORE="redis", RASA_LOCK_PREFIX=c.redis_lock_prefix)
+            env.update(RASA_LOCK_STORE="bot.lock_store.ReleaseSafeRedisLockStore", RASA_LOCK_PREFIX=c.redis_lock_prefix)
         return env
 
     # -- lifecycle ------------------------------------------------------------------
