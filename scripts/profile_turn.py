@@ -116,24 +116,10 @@ GROUPS: dict[str, list[tuple[str, str, str]]] = {
 
 
 def _try_schema() -> None:
-    """bot/serve.py could do this: Rasa checks each action server answer with jsonschema.validate,
-    which first checks the schema itself against the JSON Schema meta-schema, every call. Compiled
-    once, the same schema checks the answer alone; an invalid answer still gets Rasa's own error."""
-    from jsonschema import ValidationError, validators
-    from rasa.core.actions.action import RemoteAction
+    """Rasa's action answers checked with the schema compiled once (bot/serve.py installs it already)."""
+    from bot import action_answer_check
 
-    spec = RemoteAction.action_response_format_spec()
-    checker = validators.validator_for(spec)(spec)
-    original = RemoteAction._validate_action_result
-
-    def validate_compiled(self: Any, result: dict[str, Any]) -> bool:
-        try:
-            checker.validate(result)
-        except ValidationError:
-            return original(self, result)  # raises, with Rasa's message
-        return True
-
-    RemoteAction._validate_action_result = validate_compiled  # type: ignore[method-assign]
+    action_answer_check.install()
 
 
 def _try_argon2() -> None:
