@@ -1,4 +1,4 @@
-"""Command line: `python -m backend serve|migrate|users create|reminders|purge`."""
+"""Command line: `python -m backend serve|migrate|users create|reminders|purge|report|demo-data`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from backend.auth import ROLES, hash_password
 from backend.config import Settings
 from backend.db import assert_migrated, make_engine, make_sessionmaker, migrate
 from backend.models import StaffUser
+from backend.reports import cli as report_commands
 from backend.staff.models import Home, HomeManager
 from backend.staff.names import clean_display_name, default_display_name
 from backend.timeutil import utcnow
@@ -130,7 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser(
         "purge", help="delete conversations, transcripts and login records whose time is up (the server runs it daily)"
     )
+    # The annual report and its demo data (backend/reports/cli.py).
+    report_commands.add_commands(sub)
     args = parser.parse_args(argv)
+    period = report_commands.check(args, parser)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Only the server checks the action server's calls, so only `serve` needs SERVICE_TOKEN: the
@@ -163,6 +167,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_reminders(settings))
     elif args.command == "purge":
         asyncio.run(_purge(settings))
+    elif args.command in {"report", "demo-data"}:
+        report_commands.run(settings, args, period)
 
 
 if __name__ == "__main__":

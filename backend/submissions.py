@@ -9,12 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.anonymous_dates import day_only
+from backend.casework.service import new_case
 from backend.codes import hash_access_code, new_access_code, new_reference
 from backend.deadlines import WorkingCalendar
 from backend.models import Submission
 from backend.schemas import SubmissionCreate
 from backend.timeutil import utcnow
-from backend.workflow.service import new_case
 
 _MAX_REFERENCE_TRIES = 5
 

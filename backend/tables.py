@@ -9,10 +9,10 @@ tests/backend/migrations/test_autogenerate.py fails if that ever happens.
 from __future__ import annotations
 
 import backend.alerts.models
+import backend.casework.models
 import backend.concerns.models
 import backend.staff.models
 import backend.throttle.models
-import backend.workflow.models
 from backend.models import Base
 
 MODEL_MODULES = (
@@ -20,6 +20,6 @@ MODEL_MODULES = (
     backend.concerns.models,
     backend.staff.models,
     backend.throttle.models,
-    backend.workflow.models,
+    backend.casework.models,
 )
 metadata = Base.metadata

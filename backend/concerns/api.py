@@ -9,10 +9,10 @@ from aiohttp import web
 from backend.api.body import read_body
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.auth import require_service
+from backend.casework.service import working_calendar
 from backend.concerns.schemas import ConcernCreate, ConcernReceipt
 from backend.concerns.store import create_concern
 from backend.timeutil import utcnow
-from backend.workflow.service import working_calendar
 
 log = logging.getLogger(__name__)
 

@@ -3,32 +3,59 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from backend.advocacy_notice.queries import Undelivered, undelivered_since
+from backend.casework.queries import due_cases
+from backend.casework.service import working_calendar
+from backend.casework.vocab import STATE_LABELS
 from backend.config import Settings
-from backend.deadlines import DUE_SOON_WORKING_DAYS, WorkingCalendar, local_date
+from backend.deadlines import DUE_SOON_WORKING_DAYS, LONDON, WorkingCalendar, local_date
 from backend.models import StaffUser
 from backend.notify.email import EmailFailedError, send_email
 from backend.reminders.concerns import build_concern_reminders
 from backend.reminders.reminder import Reminder
 from backend.staff.audit import audit
 from backend.staff.roles import COMPLAINTS_OFFICER, MANAGER, home_scope, sees_staff_conduct
-from backend.workflow.queries import due_cases
-from backend.workflow.rules import STATE_LABELS
-from backend.workflow.service import working_calendar
 
 log = logging.getLogger(__name__)
 
+# An advocacy request the provider was not told about is listed in this many days' reminders
+# (there is no step yet to record that staff passed it on, so it cannot wait for that).
+ADVOCACY_LISTED_DAYS = 7
 
-def _body(user: StaffUser, lines_overdue: list[str], lines_due: list[str], settings: Settings) -> str:
+
+def _advocacy_line(item: Undelivered) -> str:
+    r = item.request
+    who = "anonymous" if r.anonymous else "named"
+    shared = ""
+    if item.reference:
+        shared = f", complaint {item.reference} {'shared' if r.consent_to_share else 'not shared'}"
+    why = f"failed after {r.provider_notice_attempts} attempts" if r.provider_notice == "failed" else "not configured"
+    return (
+        f"- {r.home_code}, asked {local_date(r.created_at):%a %d %b %Y}, {who}{shared}: "
+        f"{r.provider_name} not told ({why})"
+    )
+
+
+def _body(
+    user: StaffUser, lines_overdue: list[str], lines_due: list[str], settings: Settings, lines_advocacy: list[str]
+) -> str:
     parts = [f"Good morning {user.username},", ""]
     if lines_overdue:
         parts += ["OVERDUE:", *lines_overdue, ""]
     if lines_due:
         parts += [f"Due in the next {DUE_SOON_WORKING_DAYS} working days:", *lines_due, ""]
+    if lines_advocacy:
+        parts += [
+            f"ADVOCACY REQUESTS NOT PASSED ON (last {ADVOCACY_LISTED_DAYS} days): the provider was not told by "
+            "this service; please tell them yourself if nobody has:",
+            *lines_advocacy,
+            "",
+        ]
     parts += [f"Open the case list: {settings.public_url}/staff/cases?status=open", ""]
     parts += ["This email lists references only; children's words stay in the case pages."]
     return "\n".join(parts)
@@ -38,6 +65,8 @@ async def build_reminders(
     sessionmaker: async_sessionmaker, settings: Settings, calendar: WorkingCalendar, today: date
 ) -> list[Reminder]:
     until = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)
+    # From the start of that day in England: anonymous requests are stored at the start of theirs.
+    since = datetime.combine(today - timedelta(days=ADVOCACY_LISTED_DAYS), time(0), tzinfo=LONDON)
     reminders = []
     async with sessionmaker() as session:
         users = await session.scalars(
@@ -55,7 +84,12 @@ async def build_reminders(
                 for c in await due_cases(session, homes, until)
                 if sees_staff_conduct(user.role) or not c.staff_conduct
             ]
-            if not cases:
+            advocacy = [
+                a
+                for a in await undelivered_since(session, homes, since)
+                if sees_staff_conduct(user.role) or not a.staff_conduct
+            ]
+            if not cases and not advocacy:
                 continue
             overdue, due = [], []
             for case in cases:
@@ -63,12 +97,15 @@ async def build_reminders(
                 label = STATE_LABELS[case.state] if sub.kind == "complaint" else "response due"
                 line = f"- {sub.reference} ({sub.kind}, {sub.home_code}): {label}, due {case.due_on:%a %d %b %Y}"
                 (overdue if case.due_on < today else due).append(line)
+            subject = f"Complaints: {len(overdue)} overdue, {len(due)} due soon"
+            if advocacy:
+                subject += f", {len(advocacy)} advocacy request(s) not passed on"
             reminders.append(
                 Reminder(
                     username=user.username,
                     email=user.email,
-                    subject=f"Complaints: {len(overdue)} overdue, {len(due)} due soon",
-                    body=_body(user, overdue, due, settings),
+                    subject=subject,
+                    body=_body(user, overdue, due, settings, [_advocacy_line(a) for a in advocacy]),
                     overdue=len(overdue),
                     due_soon=len(due),
                 )

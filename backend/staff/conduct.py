@@ -11,11 +11,11 @@ from sqlalchemy import ColumnElement, CompoundSelect, String, and_, cast, not_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.alerts.models import Alert
+from backend.casework.models import Case
 from backend.concerns.models import Concern
 from backend.models import Submission
 from backend.staff.models import AuditEntry
 from backend.staff.roles import STAFF_CONDUCT, Scope
-from backend.workflow.models import Case
 
 
 def staff_conduct_conversations() -> CompoundSelect:

@@ -10,6 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.appkeys import SESSIONMAKER, SETTINGS
+from backend.casework.child_view import child_status
+from backend.casework.models import Case
+from backend.casework.queries import CaseFilters, advocacy_for, list_cases
+from backend.casework.rules import WorkflowError, available_actions, initial_step
+from backend.casework.service import case_by_reference, outcomes, perform, timeline, working_calendar
+from backend.casework.steps import STEPS
+from backend.casework.timescales import NEXT_STAGE_REQUEST_DAYS
+from backend.casework.vocab import FEEDBACK_STATE_LABELS, STAGES, STATE_LABELS
 from backend.deadlines import DUE_SOON_WORKING_DAYS, WorkingCalendar, local_date
 from backend.models import StaffUser
 from backend.staff.audit import audit
@@ -26,85 +34,37 @@ from backend.staff.roles import (
 )
 from backend.timeutil import utcnow
 from backend.web.forms import FormError, step_input
-from backend.workflow.child_view import child_status
-from backend.workflow.models import Case
-from backend.workflow.queries import CaseFilters, advocacy_for, list_cases
-from backend.workflow.rules import (
-    ACTIONS,
-    EVENT_LABELS,
-    FEEDBACK_STATE_LABELS,
-    STAGES,
-    STATE_LABELS,
-    WorkflowError,
-    available_actions,
-    initial_step,
-)
-from backend.workflow.service import case_by_reference, perform, timeline, working_calendar
 
-# Which form fields each step asks for (rendered by the `field` macro in case.html).
-FIELDS: dict[str, list[str]] = {
-    "acknowledge": ["on", "text_sent", "categories", "staff_conduct"],
-    "extend_stage1": ["on", "reason", "agreed_with"],
-    "respond_stage1": ["on", "text_sent", "outcome", "remedies", "learning"],
-    "request_stage2": ["on", "note"],
-    "agree_statement": ["on", "text_sent"],
-    "extend_stage2": ["on", "limit_days", "reason"],
-    "respond_stage2": ["on", "text_sent", "outcome", "remedies", "learning"],
-    "request_stage3": ["on", "note"],
-    "panel_held": ["on", "note"],
-    "panel_report": ["on", "text_sent"],
-    "respond_stage3": ["on", "text_sent", "outcome", "remedies", "learning"],
-    "signpost_ombudsman": ["on", "text_sent"],
-    "close": ["on", "note"],
-    "withdraw": ["on", "note"],
-    "classify": ["categories", "staff_conduct"],
-    "record_lado": ["decision"],
-    "respond_comment": ["on", "text_sent", "shared_with", "shared_how", "change_in_practice"],
-    "pass_on": ["on", "shared_with", "shared_how"],
-    "record_feedback": ["shared_with", "shared_how", "change_in_practice"],
-}
-TEXT_LABELS = {
-    "acknowledge": "Acknowledgement sent to the child",
-    "agree_statement": "Agreed statement of complaint",
-    "panel_report": "Panel report (or its summary)",
-    "signpost_ombudsman": "Ombudsman signposting sent to the child",
-}
-NOTE_LABELS = {
-    "close": "Why the case is closed (e.g. child satisfied with the response)",
-    "withdraw": "How and when the child withdrew it",
-    "request_stage2": "How the child asked (and who helped)",
-    "request_stage3": "How the child asked (and who helped)",
-    "panel_held": "Panel members and notes",
-}
-# The step that keeps a case moving is shown open.
-PRIMARY_ACTIONS = {
-    "acknowledge",
-    "respond_stage1",
-    "agree_statement",
-    "respond_stage2",
-    "request_stage3",
-    "panel_held",
-    "panel_report",
-    "respond_stage3",
-    "signpost_ombudsman",
-    "respond_comment",
-    "pass_on",
-}
 OMBUDSMAN_TEXT = (
     "If you are still not happy, you can ask the Local Government and Social Care Ombudsman to look at your "
-    "complaint. It is free. Website: www.lgo.org.uk  Phone: 0300 061 0614. Your advocate can help you."
+    "complaint. It is free and independent. You should contact them within 12 months of when you first knew about "
+    "the problem. Website: www.lgo.org.uk  Phone: 0300 061 0614. Your advocate can help you."
 )
 
 
 def _suggestions(case: Case, calendar: WorkingCalendar) -> dict[str, str]:
-    """Starting texts staff can edit: plain words the child can read."""
-    stage1_due = calendar.add_working_days(case.received_on, 10)
+    """Starting texts staff can edit, keyed "step:field": plain words the complainant can read."""
+    ack = STEPS["acknowledge"].clock_for("complaint")
+    stage1_due = calendar.add_working_days(case.received_on, getattr(ack, "days", 0))
+    take_further = (
+        "If you are not happy with this answer, you can ask for your complaint to go to Stage 2, where someone "
+        f"independent looks into it. Please tell us within {NEXT_STAGE_REQUEST_DAYS} working days. "
+        "An advocate can help you."
+    )
     return {
-        "acknowledge": (
+        "acknowledge:text_sent": (
             "Thank you for telling us. I have read your complaint and I am looking into it. "
             f"I will give you an answer by {stage1_due:%A} {stage1_due.day} {stage1_due:%B}."
         ),
-        "signpost_ombudsman": OMBUDSMAN_TEXT,
+        "respond_stage1:text_sent": take_further,
+        "respond_stage2:text_sent": (
+            "If you are not happy with this answer, you can ask for a review panel (Stage 3) within "
+            f"{NEXT_STAGE_REQUEST_DAYS} working days."
+        ),
+        "respond_stage3:text_sent": OMBUDSMAN_TEXT,
+        "signpost_ombudsman:text_sent": OMBUDSMAN_TEXT,
+        "close:text_sent": OMBUDSMAN_TEXT,
+        "not_accept:text_sent": OMBUDSMAN_TEXT,
     }
 
 
@@ -137,8 +97,8 @@ _STEPS = [
 
 
 def _stepper(case: Case) -> list[dict[str, str]]:
-    """Received -> Stage 1 -> 2 -> 3 -> Closed, marking done / current / to come (complaints only)."""
-    if case.submission.kind != "complaint":
+    """Received -> Stage 1 -> 2 -> 3 -> Closed, marking done / current / to come (statutory complaints only)."""
+    if case.submission.kind != "complaint" or case.route == "informal":
         return []
     current = next(group for group, states in STAGES.items() if case.state in states)
     order = [key for key, _ in _STEPS]
@@ -159,6 +119,8 @@ async def home_names(request: web.Request) -> dict[str, str]:
 def state_label(case: Case) -> str:
     if case.submission.kind != "complaint":
         return FEEDBACK_STATE_LABELS.get(case.state, case.state)
+    if case.route == "informal" and case.state == "closed":
+        return "Closed (informal resolution)"
     return STATE_LABELS.get(case.state, case.state)
 
 
@@ -215,7 +177,12 @@ async def case_list(request: web.Request) -> web.Response:
 async def _load_visible_case(request: web.Request, user: StaffUser, session: AsyncSession) -> Case:
     case = await case_by_reference(session, request.match_info["reference"])
     homes = await home_scope(session, user)
-    if case is None or not may_see_case(user, homes, case.submission.home_code, case.staff_conduct):
+    if (
+        case is None
+        or not may_see_case(user, homes, case.submission.home_code, case.staff_conduct)
+        # A complaint about a member of staff is never shown to that person.
+        or case.subject_staff_id == user.id
+    ):
         # Same answer for "not there" and "not yours": no probing other homes' references.
         raise web.HTTPNotFound(reason="no case with that reference that you can see")
     return case
@@ -232,6 +199,7 @@ async def _render_case(request: web.Request, user: StaffUser, error: str | None,
     async with request.app[SESSIONMAKER]() as session:
         case = await _load_visible_case(request, user, session)
         events = await timeline(session, case)
+        findings = await outcomes(session, case)
         advocacy = await advocacy_for(session, case.submission_id)
         await audit(
             session, user, "view_case", "case", case.submission.reference, None, home_code=case.submission.home_code
@@ -240,10 +208,9 @@ async def _render_case(request: web.Request, user: StaffUser, error: str | None,
     sub = case.submission
     actions = []
     if user.role in CASE_WORKERS or user.role == SAFEGUARDING_LEAD:
-        for name in available_actions(sub.kind, case.state):
-            spec = ACTIONS[name]
-            if user.role in CASE_WORKERS or user.role in spec.extra_roles:
-                actions.append((name, spec.label))
+        for name in available_actions(sub.kind, case):
+            if user.role in CASE_WORKERS or user.role in STEPS[name].extra_roles:
+                actions.append((name, STEPS[name].label))
     return aiohttp_jinja2.render_template(
         "case.html",
         request,
@@ -255,17 +222,16 @@ async def _render_case(request: web.Request, user: StaffUser, error: str | None,
             "actions": actions,
             "due": due_info(case, calendar, today),
             "state_label": state_label(case),
-            "child_view": child_status(sub.kind, case.state, case.due_on, case.outcome, today),
+            "child_view": child_status(case, today, calendar),
+            "outcomes": findings,
             "today": today.isoformat(),
             "error": error,
-            "action_labels": EVENT_LABELS,
+            "action_labels": {name: step.done for name, step in STEPS.items()},
             "stepper": _stepper(case),
             "home_names": await home_names(request),
             "form": request.get(SUBMITTED_FORM, {}),
-            "fields": FIELDS,
-            "text_labels": TEXT_LABELS,
-            "note_labels": NOTE_LABELS,
-            "primary_actions": PRIMARY_ACTIONS,
+            "fields": {name: step.fields for name, step in STEPS.items()},
+            "primary_actions": {name for name, step in STEPS.items() if step.primary},
             "suggestions": _suggestions(case, calendar),
             "initial_due": _initial_due(case, calendar),
         },
@@ -275,8 +241,8 @@ async def _render_case(request: web.Request, user: StaffUser, error: str | None,
 
 async def case_action(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
-    spec = ACTIONS.get(action)
-    if spec is None:
+    spec = STEPS.get(action)
+    if spec is None or not spec.states:
         raise web.HTTPNotFound(reason="no such step")
     user = require_role(request, *CASE_WORKERS, *spec.extra_roles)
     form = await request.post()

@@ -6,12 +6,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from backend.appkeys import SESSIONMAKER
+from backend.casework.queries import CaseFilters, list_cases
 from backend.deadlines import local_date
 from backend.staff.audit import audit
 from backend.staff.roles import FEEDBACK_READERS, home_scope, require_role, sees_staff_conduct
 from backend.timeutil import utcnow
 from backend.web.cases import home_names
-from backend.workflow.queries import CaseFilters, list_cases
 
 
 async def feedback_log(request: web.Request) -> web.Response:

@@ -6,7 +6,7 @@ from datetime import date
 
 from multidict import MultiDictProxy
 
-from backend.workflow.rules import StepInput, WorkflowError
+from backend.casework.steps import StepInput, WorkflowError
 
 MAX_TEXT = 20_000
 
@@ -24,12 +24,20 @@ def text(form: MultiDictProxy, name: str) -> str:
     return value
 
 
-def step_input(form: MultiDictProxy, today: date) -> StepInput:
-    raw_on = text(form, "on").strip()
+def optional_date(form: MultiDictProxy, name: str) -> date | None:
+    raw = text(form, name).strip()
     try:
-        on = date.fromisoformat(raw_on) if raw_on else today
+        return date.fromisoformat(raw) if raw else None
     except ValueError as exc:
-        raise WorkflowError("the date must be a date like 2026-12-23") from exc
+        raise FormError(f"{name.replace('_', ' ')} must be a date like 2026-12-23") from exc
+
+
+def checked(form: MultiDictProxy, name: str) -> bool:
+    return form.get(name) == "on"
+
+
+def step_input(form: MultiDictProxy, today: date) -> StepInput:
+    on = optional_date(form, "on") or today
     raw_limit = text(form, "limit_days").strip()
     if raw_limit and not raw_limit.isdigit():
         raise WorkflowError("the new limit must be a whole number of working days")
@@ -44,7 +52,19 @@ def step_input(form: MultiDictProxy, today: date) -> StepInput:
         reason=text(form, "reason"),
         agreed_with=text(form, "agreed_with"),
         limit_days=int(raw_limit) if raw_limit else None,
-        staff_conduct=form.get("staff_conduct") == "on",
+        staff_conduct=checked(form, "staff_conduct"),
+        child_response=text(form, "child_response"),
+        reason_code=text(form, "reason_code"),
+        discretion=text(form, "discretion"),
+        investigating_officer=text(form, "investigating_officer"),
+        independent_person=text(form, "independent_person"),
+        advocate_offered=checked(form, "advocate_offered"),
+        panel_members=text(form, "panel_members").splitlines(),
+        subject_staff=text(form, "subject_staff"),
+        about_manager=checked(form, "about_manager"),
+        handler=text(form, "handler"),
+        lado_referred_on=optional_date(form, "lado_referred_on"),
+        ofsted_notified_on=optional_date(form, "ofsted_notified_on"),
         shared_with=text(form, "shared_with"),
         shared_how=text(form, "shared_how"),
         change_in_practice=text(form, "change_in_practice"),

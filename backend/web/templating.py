@@ -10,11 +10,12 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from backend.casework import vocab
+from backend.casework.timescales import STAGE2_DAYS, STAGE2_MAX_DAYS
 from backend.deadlines import LONDON
 from backend.staff.csrf import csrf_field, csrf_token
 from backend.staff.keys import STAFF_USER
 from backend.staff.roles import ROLE_LABELS
-from backend.workflow.rules import CATEGORIES, OUTCOME_LABELS, REMEDIES, STATE_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -53,10 +54,17 @@ def setup_templates(app: web.Application) -> None:
     )
     env.filters.update(d=format_date, dt=format_datetime)
     env.globals.update(
-        STATE_LABELS=STATE_LABELS,
-        OUTCOME_LABELS=OUTCOME_LABELS,
-        REMEDIES=REMEDIES,
-        CATEGORIES=CATEGORIES,
+        STATE_LABELS=vocab.STATE_LABELS,
+        OUTCOME_LABELS=vocab.OUTCOME_LABELS,
+        OUTCOME_STAGES=vocab.OUTCOME_STAGES,
+        FINDINGS=vocab.FINDINGS,
+        REMEDIES=vocab.REMEDIES,
+        CATEGORIES=vocab.CATEGORIES,
+        COMPLAINANTS=vocab.COMPLAINANTS,
+        RECEIVED_VIA=vocab.RECEIVED_VIA,
+        NOT_ACCEPTED_REASONS=vocab.NOT_ACCEPTED_REASONS,
+        STAGE2_DAYS=STAGE2_DAYS,
+        STAGE2_MAX_DAYS=STAGE2_MAX_DAYS,
         ROLE_LABELS=ROLE_LABELS,
     )
     app.router.add_static("/staff/static/", STATIC, name="static")

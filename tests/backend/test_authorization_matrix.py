@@ -85,11 +85,16 @@ MATRIX = [
     # Cases: the manager's own homes; staff-conduct cases never to the manager (nor the auditor);
     # the safeguarding lead only those.
     R("GET",  "/staff/cases",                                "",               200, 200, 200, 200, 200, LOGIN, LOGIN),
+    R("GET",  "/staff/cases/new",                            "",               200, 200, 200, 403, 403, LOGIN, LOGIN),
+    R("POST", "/staff/cases/new",                            "",               400, 400, 400, 403, 403, LOGIN, LOGIN),
     R("GET",  "/staff/cases/{reference}",                    "case",           200, 404, 200, 404, 200, LOGIN, LOGIN),
     R("GET",  "/staff/cases/{reference}",                    "conduct case",   404, 404, 200, 200, 404, LOGIN, LOGIN),
     R("POST", "/staff/cases/{reference}/{action}",           "case",           400, 404, 400, 403, 403, LOGIN, LOGIN),
     R("POST", "/staff/cases/{reference}/{action}",           "conduct case",   404, 404, 400, 403, 403, LOGIN, LOGIN),
     R("GET",  "/staff/feedback",                             "",               200, 200, 200, 403, 200, LOGIN, LOGIN),
+    R("GET",  "/staff/reports",                              "",               200, 200, 200, 403, 200, LOGIN, LOGIN),
+    R("GET",  "/staff/reports.pdf",                          "",               200, 200, 200, 403, 200, LOGIN, LOGIN),
+    R("GET",  "/staff/reports.csv",                          "",               200, 200, 200, 403, 200, LOGIN, LOGIN),
     R("GET",  "/staff/audit",                                "",               200, 200, 200, 403, 200, LOGIN, LOGIN),
     R("GET",  "/staff/homes",                                "",               200, 200, 200, 403, 200, LOGIN, LOGIN),
     R("POST", "/staff/homes",                                "",               403, 403, 400, 403, 403, LOGIN, LOGIN),

@@ -42,8 +42,8 @@ def _append_only_audit_log() -> None:
 
 def _cases_for_existing_submissions() -> None:
     """Submissions stored before this revision enter the workflow at "received"."""
+    from backend.casework.rules import initial_step
     from backend.deadlines import WorkingCalendar, local_date
-    from backend.workflow.rules import initial_step
 
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, kind, received_at FROM submissions")).fetchall()

@@ -103,16 +103,32 @@ async def test_a_complaint_runs_from_receipt_to_the_ombudsman(
         ("extend_stage1", {"reason": "Waiting for the bank", "agreed_with": "the child"}),
         (
             "respond_stage1",
-            {"text_sent": "Answer 1", "outcome": "not_upheld", "remedies": "explanation"},
+            {
+                "text_sent": "Answer 1",
+                "child_response": "We did not agree",
+                "outcome": "not_upheld",
+                "remedies": "explanation",
+            },
         ),
         ("request_stage2", {"note": "Asked with advocate"}),
-        ("agree_statement", {"text_sent": "1. Pocket money was late"}),
+        (
+            "agree_statement",
+            {
+                "text_sent": "1. Pocket money was late",
+                "investigating_officer": "A. Khan",
+                "independent_person": "B. Lowe",
+                "advocate_offered": "on",
+            },
+        ),
         ("extend_stage2", {"limit_days": "40", "reason": "Investigator needs more time"}),
-        ("respond_stage2", {"text_sent": "Answer 2", "outcome": "not_upheld", "remedies": "explanation"}),
+        (
+            "respond_stage2",
+            {"text_sent": "Answer 2", "child_response": "Still no", "outcome": "not_upheld", "remedies": "explanation"},
+        ),
         ("request_stage3", {"note": "Still unhappy"}),
-        ("panel_held", {"note": "Panel of three"}),
+        ("panel_held", {"panel_members": "C. Chair\nD. Member\nE. Member"}),
         ("panel_report", {"text_sent": "Report: no change"}),
-        ("respond_stage3", {"text_sent": "Answer 3", "outcome": "not_upheld"}),
+        ("respond_stage3", {"text_sent": "Answer 3", "child_response": "Final answer", "outcome": "not_upheld"}),
         ("signpost_ombudsman", {"text_sent": "You can contact the Ombudsman"}),
     ]
     for action, fields in steps:
@@ -122,6 +138,13 @@ async def test_a_complaint_runs_from_receipt_to_the_ombudsman(
     assert "Ombudsman</dt><dd>Signposted" in html
     assert "Reason: Waiting for the bank (agreed with the child)" in html
     assert "new limit 40 working days" in html
+    assert "Panel: C. Chair, D. Member, E. Member" in html
+    # Each stage keeps its own finding.
+    assert _sql(settings, "SELECT stage, outcome FROM case_outcomes ORDER BY id") == [
+        ("stage1", "not_upheld"),
+        ("stage2", "not_upheld"),
+        ("stage3", "not_upheld"),
+    ]
     events = _sql(settings, "SELECT action, actor_username, text_sent FROM case_events ORDER BY id")
     assert [e[0] for e in events] == [a for a, _ in steps]
     assert all(e[1] == "officer" for e in events)
@@ -137,7 +160,7 @@ async def test_an_incomplete_step_shows_the_reason_and_keeps_what_was_typed(
     await step(client, ref, "acknowledge", officer, text_sent="hi")
     resp = await client.post(
         f"/staff/cases/{ref}/respond_stage1",
-        data={"csrf_token": officer, "text_sent": "We agree with you", "outcome": "upheld"},
+        data={"csrf_token": officer, "text_sent": "We agree with you", "child_response": "Yes", "outcome": "upheld"},
     )
     assert resp.status == 400
     html = await resp.text()

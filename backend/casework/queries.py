@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.casework.models import AdvocacyRequest, Case
+from backend.casework.vocab import STAGES
 from backend.models import Submission
-from backend.workflow.models import AdvocacyRequest, Case
-from backend.workflow.rules import STAGES
 
 
 @dataclass(frozen=True)
