@@ -120,7 +120,7 @@ def advocacy_payload(tracker: Tracker) -> dict[str, Any]:
 
 
 class ActionRequestAdvocate(Action):
-    """Records the request and tells the child who will get in touch, and when."""
+    """Records the request and tells the child honestly who is told, and what happens next."""
 
     def name(self) -> str:
         return "action_request_advocate"
@@ -133,11 +133,6 @@ class ActionRequestAdvocate(Action):
             dispatcher.utter_message(response="utter_advocate_failed")
             # Keep the complaint link so "Try again" sends the same request.
             return [SlotSet("advocate_consent", None), SlotSet("anonymous", None), SlotSet("first_name", None)]
-        text = f"Done. I've asked for an advocate for you.\n{receipt.what_happens_next}"
-        if payload["anonymous"]:
-            text += (
-                "\nAs you stayed anonymous, they won't know your name. "
-                "You can ask an adult you trust to put you in touch."
-            )
-        dispatcher.utter_message(text=text)
+        # The backend's words say whether the provider is really being told, or staff will pass it on.
+        dispatcher.utter_message(text=f"Done. I've saved your request for an advocate.\n{receipt.what_happens_next}")
         return _clear()

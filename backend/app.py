@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from backend.advocacy_notice.context import advocacy_notice_context
 from backend.alerts.context import alerts_context, end_streams
 from backend.appkeys import ENGINE, OPENAPI, SESSIONMAKER, SETTINGS
 from backend.concerns.context import concerns_context
@@ -44,6 +45,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(alerts_context)
     # After the database too: the unread-concern reminder loop.
     app.cleanup_ctx.append(concerns_context)
+    # After the database too: telling advocacy providers (its outbox loop and sending tasks).
+    app.cleanup_ctx.append(advocacy_notice_context)
     app.on_shutdown.append(end_streams)
     setup_templates(app)
     setup_routes(app)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from backend.alerts.settings import SafeguardingSettings, safeguarding_from_env
+from backend.advocacy_notice.settings import AdvocacyNoticeSettings, advocacy_notice_from_env
+from backend.alerts.settings import SafeguardingSettings, _url, safeguarding_from_env
 from backend.concerns.settings import ConcernSettings, concerns_from_env
 from backend.retention.settings import RetentionSettings, retention_from_env
 from backend.staff.sessions import max_hours_from_env
@@ -97,6 +98,10 @@ class Settings:
     advocacy_provider_name: str = "the local advocacy service"
     advocacy_provider_phone: str = ""
     advocacy_provider_email: str = ""
+    # The default provider may also (or instead) take a JSON POST per request; not used for homes with their own.
+    advocacy_provider_webhook_url: str = ""
+    # How telling the provider is retried (backend/advocacy_notice/settings.py).
+    advocacy_notice: AdvocacyNoticeSettings = field(default_factory=AdvocacyNoticeSettings)
     # Safeguarding alerts: notifiers, escalation list, Rasa for handoff (backend/alerts/settings.py).
     safeguarding: SafeguardingSettings = field(default_factory=SafeguardingSettings)
     # Safeguarding concerns: who else is reminded of unread ones, how often (backend/concerns/settings.py).
@@ -138,6 +143,12 @@ class Settings:
             advocacy_provider_name=env.get("ADVOCACY_PROVIDER_NAME", "the local advocacy service"),
             advocacy_provider_phone=env.get("ADVOCACY_PROVIDER_PHONE", ""),
             advocacy_provider_email=env.get("ADVOCACY_PROVIDER_EMAIL", ""),
+            advocacy_provider_webhook_url=(
+                _url(hook, "ADVOCACY_PROVIDER_WEBHOOK_URL")
+                if (hook := env.get("ADVOCACY_PROVIDER_WEBHOOK_URL", "").strip())
+                else ""
+            ),
+            advocacy_notice=advocacy_notice_from_env(env),
             safeguarding=safeguarding_from_env(env),
             concerns=concerns_from_env(env),
             retention=retention_from_env(env),

@@ -1,7 +1,8 @@
 """How one notification is sent: an email or a webhook POST. Raises on failure.
 
-Neither carries the child's words: only category, severity, home, time and a link
-to the alert page, where a logged-in member of staff reads the rest.
+An alert's notification never carries the child's words: only category, severity, home,
+time and a link to the alert page, where a logged-in member of staff reads the rest.
+`email_once` and `post_json` are the two ways of sending; advocacy notices use them too.
 """
 
 from __future__ import annotations
@@ -71,6 +72,19 @@ def webhook_payload(alert: Alert, note: AlertNotification, public_url: str) -> d
     }
 
 
+async def email_once(smtp: SmtpSettings | None, to: str, subject: str, body: str) -> None:
+    """One try: the dispatcher retries and records every attempt itself."""
+    if smtp is None:
+        raise NotifierError("no SMTP server configured (set SMTP_HOST)")
+    await send_email(smtp, [to], subject, body, attempts=1)
+
+
+async def post_json(http: aiohttp.ClientSession, url: str, payload: dict[str, Any]) -> None:
+    async with http.post(url, json=payload, timeout=WEBHOOK_TIMEOUT) as r:
+        if r.status >= 300:
+            raise NotifierError(f"webhook answered HTTP {r.status}")
+
+
 async def send_one(
     alert: Alert,
     note: AlertNotification,
@@ -80,15 +94,10 @@ async def send_one(
     public_url: str,
 ) -> None:
     if note.channel == "email":
-        if smtp is None:
-            raise NotifierError("no SMTP server configured (set SMTP_HOST)")
         subject, body = email_content(alert, note, public_url)
-        # One try here: the dispatcher retries and records every attempt itself.
-        await send_email(smtp, [note.target], subject, body, attempts=1)
+        await email_once(smtp, note.target, subject, body)
         return
     if note.channel == "webhook":
-        async with http.post(note.target, json=webhook_payload(alert, note, public_url), timeout=WEBHOOK_TIMEOUT) as r:
-            if r.status >= 300:
-                raise NotifierError(f"webhook answered HTTP {r.status}")
+        await post_json(http, note.target, webhook_payload(alert, note, public_url))
         return
     raise NotifierError(f"unknown channel {note.channel!r}")

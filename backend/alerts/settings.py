@@ -34,6 +34,19 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """How an outbox row is retried (backend/alerts/dispatch.py): alerts and advocacy notices alike."""
+
+    # This many attempts, waiting base * 2**n seconds (capped) between them.
+    attempts: int = 6
+    base_seconds: float = 2.0
+    max_seconds: float = 300.0
+    # A backend process claims a row for this long while sending it; if the process dies,
+    # another one sends it once the time is up. Keep it well above the SMTP and webhook timeouts.
+    claim_lease_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
 class SafeguardingSettings:
     # Told the moment an alert arrives (e.g. the duty inbox, the safeguarding lead).
     notify_emails: tuple[str, ...] = ()
@@ -66,6 +79,12 @@ class SafeguardingSettings:
 
     def escalation_for(self, home: str) -> tuple[Contact, ...]:
         return self.escalation_by_home.get(home, self.escalation)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            self.retry_attempts, self.retry_base_seconds, self.retry_max_seconds, self.claim_lease_seconds
+        )
 
     @property
     def has_notifier(self) -> bool:
@@ -110,6 +129,21 @@ def _contacts(raw: Any, where: str) -> tuple[Contact, ...]:
     if not isinstance(raw, list | tuple):
         raise RuntimeError(f"{where} must be a list of contacts")
     return tuple(_contact(item, f"{where}[{i}]") for i, item in enumerate(raw))
+
+
+def retry_policy_from_mapping(raw: Mapping[str, Any], where: str, default: RetryPolicy) -> RetryPolicy:
+    """Keys attempts, base_seconds, max_seconds, claim_lease_seconds; a mistake stops start-up."""
+    attempts = int(raw.get("attempts", default.attempts))
+    if attempts < 1:
+        raise RuntimeError(f"{where}: attempts must be at least 1")
+    return RetryPolicy(
+        attempts=attempts,
+        base_seconds=_positive(raw.get("base_seconds", default.base_seconds), f"{where}: base_seconds"),
+        max_seconds=_positive(raw.get("max_seconds", default.max_seconds), f"{where}: max_seconds"),
+        claim_lease_seconds=_positive(
+            raw.get("claim_lease_seconds", default.claim_lease_seconds), f"{where}: claim_lease_seconds"
+        ),
+    )
 
 
 def _positive(value: Any, where: str) -> float:

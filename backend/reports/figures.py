@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.casework.models import AdvocacyRequest, Case, CaseEvent, CaseOutcome
+from backend.casework.timescales import STAGE1_DAYS, STAGE1_EXTENDED_DAYS, STAGE2_DAYS, STAGE2_MAX_DAYS
 from backend.casework.vocab import CATEGORIES, COMPLAINANTS, FINDINGS, RECEIVED_VIA, REMEDIES, UPHELD
 from backend.deadlines import LONDON, local_date
 from backend.models import Submission
@@ -33,15 +34,14 @@ from backend.staff.models import Home
 
 # Stage 1 response times (seed section 10): (label, lowest, highest working days), highest None: no limit.
 STAGE1_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("Within 10 working days", 0, 10),
-    ("11 to 20 working days", 11, 20),
+    (f"Within {STAGE1_DAYS} working days", 0, STAGE1_DAYS),
+    (f"{STAGE1_DAYS + 1} to {STAGE1_EXTENDED_DAYS} working days", STAGE1_DAYS + 1, STAGE1_EXTENDED_DAYS),
     ("21 to 25 working days", 21, 25),
     ("26 to 30 working days", 26, 30),
     ("More than 30 working days", 31, None),
 )
-# Stage 2 (seed 2.5): 25 working days, up to 65 at most. Report limits, not deadlines: the
-# statutory deadline itself lives in casework/timescales.py.
-STAGE2_LIMITS = (25, 65)
+# Stage 2 (seed 2.5): the statutory limit and the longest extension.
+STAGE2_LIMITS = (STAGE2_DAYS, STAGE2_MAX_DAYS)
 STAGES = ("stage1", "stage2", "stage3", "informal")
 OUTCOME_ORDER = (*FINDINGS, "withdrawn", "not_accepted")
 

@@ -72,6 +72,18 @@ async def test_yes_with_consent_links_the_request_to_the_complaint(backend: Runn
     assert after["advocate_offered"] is None and after["last_reference"] is None
 
 
+async def test_the_child_is_not_told_we_asked_the_provider_when_nobody_could_be_told(backend: RunningBackend) -> None:
+    """This backend has no provider address or webhook: the words say staff will pass it on."""
+    dispatcher = CollectingDispatcher()
+    await ActionRequestAdvocate().run(dispatcher, make_tracker({"anonymous": False, "first_name": "Sam"}), {})
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("Done. I've saved your request for an advocate.\n")
+    assert "a member of staff will pass it on" in text
+    assert "We have asked" not in text and "get in touch" not in text
+    (row,) = backend.rows("advocacy_requests")
+    assert row["provider_notice"] == "not_configured"
+
+
 async def test_no_consent_is_recorded_as_no(backend: RunningBackend) -> None:
     offered = _slots(await ActionSubmitFeedback().run(CollectingDispatcher(), make_tracker(NAMED_COMPLAINT), {}))
     await ActionRequestAdvocate().run(CollectingDispatcher(), make_tracker({**offered, "advocate_consent": False}), {})
