@@ -21,7 +21,13 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def format_date(value: date | None) -> str:
+def format_date(value: date | str | None) -> str:
+    """Also an ISO date string, as timeline details keep dates (JSON has no date type)."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     return "" if value is None else f"{value:%a} {value.day} {value:%b %Y}"
 
 

@@ -170,6 +170,7 @@ def test_manager_acknowledges_an_overdue_case_and_records_a_stage1_response(
     if not response.evaluate("el => el.open"):
         response.locator("summary").click()
     response.locator("textarea[name=text_sent]").fill("We are sorry. You will get your phone back today.")
+    response.locator("textarea[name=child_response]").fill("You were right. You get your phone back today.")
     response.locator("select[name=outcome]").select_option("partially_upheld")
     response.locator("input[name=remedies][value=apology]").check()
     response.locator("input[name=remedies][value=change_of_practice]").check()
