@@ -36,6 +36,8 @@ class SubmissionReceipt:
     access_code: str
     kind: str
     status: str
+    # What happens next, with the real dates (the backend's step table).
+    what_happens_next: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,31 @@ class StatusFound:
     stage_for_child: str
     next_step_for_child: str
     due_date: str | None
+    anonymous: bool = True
+    # The latest finding, and the answer staff wrote for the child, in their words.
+    outcome_for_child: str | None = None
+    response_for_child: str | None = None
+    # "stage2" or "stage3" when the child may ask for it now; the pass asks without the code again.
+    next_stage: str | None = None
+    next_stage_pass: str | None = None
+    # Without next_stage: why not ("not_answered", "already_asked", "too_late", "finished", "not_a_complaint").
+    next_stage_why_not: str | None = None
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> StatusFound:
+        return cls(
+            reference=body["reference"],
+            kind=body["kind"],
+            stage_for_child=body["stage_for_child"],
+            next_step_for_child=body["next_step_for_child"],
+            due_date=body.get("due_date"),
+            anonymous=bool(body.get("anonymous", True)),
+            outcome_for_child=body.get("outcome_for_child"),
+            response_for_child=body.get("response_for_child"),
+            next_stage=body.get("next_stage"),
+            next_stage_pass=body.get("next_stage_pass"),
+            next_stage_why_not=body.get("next_stage_why_not"),
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,27 @@ class StatusTooManyTries:
 
 
 StatusResult = StatusFound | StatusNoMatch | StatusTooManyTries
+
+
+@dataclass(frozen=True)
+class NextStageAsked:
+    """Stage 2 or 3 was asked for; where it is now."""
+
+    asked_for: str
+    status: StatusFound
+    first_name: str | None
+
+
+@dataclass(frozen=True)
+class NextStageNotNow:
+    """The child cannot ask now; why ("not_answered", "already_asked", "too_late", "finished",
+    "not_a_complaint"), and where it is."""
+
+    why: str
+    status: StatusFound
+
+
+NextStageResult = NextStageAsked | NextStageNotNow | StatusNoMatch | StatusTooManyTries
 
 
 @dataclass(frozen=True)
@@ -133,6 +181,7 @@ class BackendClient:
             access_code=body["access_code"],
             kind=body["kind"],
             status=body["status"],
+            what_happens_next=body["what_happens_next"],
         )
 
     async def check_status(self, reference: str, access_code: str) -> StatusResult:
@@ -146,13 +195,24 @@ class BackendClient:
                 # 422: not even shaped like a reference; to the child it is the same "no match".
                 return StatusNoMatch()
             raise
-        return StatusFound(
-            reference=body["reference"],
-            kind=body["kind"],
-            stage_for_child=body["stage_for_child"],
-            next_step_for_child=body["next_step_for_child"],
-            due_date=body.get("due_date"),
-        )
+        return StatusFound.from_body(body)
+
+    async def ask_next_stage(
+        self, reference: str, *, access_code: str | None = None, next_stage_pass: str | None = None
+    ) -> NextStageResult:
+        """ "I'm not happy with the answer": with the code just typed, or the pass a status answer gave."""
+        proof = {"access_code": access_code} if access_code is not None else {"next_stage_pass": next_stage_pass}
+        try:
+            body = await self._post("/api/v1/status/next-stage", {"reference": reference, **proof})
+        except BackendRejectedError as exc:
+            if exc.status == 429:
+                return StatusTooManyTries()
+            if exc.status in (404, 422):
+                return StatusNoMatch()
+            if exc.status == 409 and isinstance(exc.body, dict) and isinstance(exc.body.get("status"), dict):
+                return NextStageNotNow(str(exc.body.get("why")), StatusFound.from_body(exc.body["status"]))
+            raise
+        return NextStageAsked(body["asked_for"], StatusFound.from_body(body), body.get("first_name"))
 
     async def create_advocacy_request(self, payload: dict[str, Any]) -> AdvocacyReceipt:
         body = await self._post("/api/v1/advocacy-requests", payload)

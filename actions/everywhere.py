@@ -11,10 +11,17 @@ from actions.advocacy import ADVOCATE_SLOTS
 from actions.conversation_context import ANONYMOUS_SENT_SLOT
 from actions.feedback import FEEDBACK_SLOTS
 from actions.safeguarding import person_request_payload, send_through_outbox
-from actions.status import STATUS_SLOTS
+from actions.status import NEXT_STAGE_SLOTS, STATUS_SLOTS
 
 # Not the safeguarding slots: stopping a complaint must not forget a safety interruption.
-STOPPABLE_SLOTS = (*FEEDBACK_SLOTS, *ADVOCATE_SLOTS, *STATUS_SLOTS, "submission_pending", "submission_key")
+STOPPABLE_SLOTS = (
+    *FEEDBACK_SLOTS,
+    *ADVOCATE_SLOTS,
+    *STATUS_SLOTS,
+    *NEXT_STAGE_SLOTS,
+    "submission_pending",
+    "submission_key",
+)
 
 
 class ActionStop(Action):

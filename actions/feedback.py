@@ -291,25 +291,14 @@ class ActionAskSubmitConfirmed(Action):
         return []
 
 
-WHAT_HAPPENS_NEXT = {
-    "complaint": (
-        "The manager will read it. They should say they've got it within 3 working days, "
-        "and give you an answer within 10 working days."
-    ),
-    "comment": (
-        "The manager will read it and think about it. If it doesn't get sorted, "
-        "you can still make it a complaint. Just come back and tell me."
-    ),
-    "compliment": "We'll pass your thanks on. Thank you for telling us!",
-}
-
-
-def receipt_text(kind: str, reference: str, access_code: str, anonymous: bool) -> str:
+def receipt_text(reference: str, access_code: str, what_happens_next: str, kind: str, anonymous: bool) -> str:
+    """The reference and code, and what happens next in the backend's words, with its real dates
+    (backend/casework: the step table is the one place a timescale is written)."""
     text = (
         f"Thank you. I've sent it.\n"
         f"Your reference is {reference} and your code is {access_code}. "
         "Write them down or take a photo. You need both to check how it's going.\n"
-        f"{WHAT_HAPPENS_NEXT[kind]}"
+        f"{what_happens_next}"
     )
     if anonymous and kind != "compliment":
         text += "\nAs it's anonymous, nobody will reply to you in person. Use your code to check."
@@ -351,7 +340,9 @@ class ActionSubmitFeedback(Action):
             dispatcher.utter_message(response="utter_submit_failed")
             # Keep every slot and the key, so "Try again" re-sends the same thing, once.
             return [SlotSet("submission_pending", True), SlotSet("submission_key", payload["idempotency_key"])]
-        dispatcher.utter_message(text=receipt_text(kind, receipt.reference, receipt.access_code, anonymous))
+        dispatcher.utter_message(
+            text=receipt_text(receipt.reference, receipt.access_code, receipt.what_happens_next, kind, anonymous)
+        )
         events: list[EventType] = [
             *(SlotSet(slot, None) for slot in FEEDBACK_SLOTS),
             SlotSet("submission_pending", None),

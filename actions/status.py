@@ -6,7 +6,9 @@ and is never repeated back to the child (it would then sit in the chat history).
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -21,7 +23,7 @@ from actions.backend_client import (
     StatusFound,
     StatusTooManyTries,
 )
-from actions.conversation_context import EVERYWHERE_INTENTS
+from actions.conversation_context import ANONYMOUS_SENT_SLOT, EVERYWHERE_INTENTS
 from actions.sealed import seal, unseal
 from actions.stuck import StuckHelp
 
@@ -30,6 +32,8 @@ CODE_ALPHABET = set("23456789ABCDEFGHJKMNPQRSTVWXYZ")
 CODE_LENGTH = 6
 _REFERENCE = re.compile(r"\b(CMP|CMT|THX)[\s\-_.]*([A-Z0-9]{4})[\s\-_.]*([A-Z0-9]{2})\b")
 STATUS_SLOTS = ("status_reference", "status_access_code")
+# "I'm not happy with the answer" (actions/next_stage.py): asked, the sealed pass, the two choices shown.
+NEXT_STAGE_SLOTS = ("next_stage_wanted", "next_stage_pass", "next_stage_offered")
 
 
 def find_reference(text: str) -> str | None:
@@ -124,11 +128,90 @@ class ValidateStatusForm(StuckHelp, FormValidationAction):
         return {"status_access_code": code}
 
 
-def status_text(found: StatusFound) -> str:
-    text = f"Here's how {found.reference} is going.\n{found.stage_for_child}"
+def status_words(found: StatusFound) -> str:
+    """Where it is, the outcome and what staff wrote for the child, then what happens next."""
+    lines = [found.stage_for_child]
+    if found.outcome_for_child:
+        lines.append(found.outcome_for_child)
+    if found.response_for_child:
+        lines.append(f'What they said to you: "{found.response_for_child}"')
     if found.next_step_for_child:
-        text += f"\n{found.next_step_for_child}"
+        lines.append(found.next_step_for_child)
+    return "\n".join(lines)
+
+
+def can_take_further(found: StatusFound) -> bool:
+    return bool(found.next_stage and found.next_stage_pass)
+
+
+def status_text(found: StatusFound, asked: bool = False) -> str:
+    """`asked`: the child said they were not happy before giving the reference and code."""
+    text = f"Here's how {found.reference} is going.\n{status_words(found)}"
+    if can_take_further(found):
+        # Nothing is asked for until the child has seen the answer and taps (a misread message never asks).
+        text += ASKED_ENDING if asked else "\nOr I can ask for you now."
     return text
+
+
+ASKED_ENDING = '\nIf you still want it looked at again, tap "I\'m not happy with the answer".'
+
+
+# After an answer the child may take further: the two choices (data/stories/next_stage.yml).
+NEXT_STAGE_BUTTONS = [
+    {"title": "I'm not happy with the answer", "payload": "/ask_next_stage"},
+    {"title": "That's OK", "payload": "/deny"},
+]
+# Why the child cannot ask now: one response each in domain.yml (utter_next_stage_not_now_<why>).
+NOT_NOW_REASONS = ("not_a_complaint", "not_answered", "already_asked", "too_late", "finished")
+NOT_NOW_BUTTONS = [
+    {"title": "Get an advocate", "payload": "/request_advocate"},
+    {"title": "Talk to a person", "payload": "/talk_to_person"},
+]
+
+
+def tell_not_now(dispatcher: CollectingDispatcher, why: str | None, found: StatusFound) -> None:
+    """Why not now, kindly, then where it is and who can help."""
+    dispatcher.utter_message(response=f"utter_next_stage_not_now_{why if why in NOT_NOW_REASONS else 'not_answered'}")
+    dispatcher.utter_message(
+        text=f"Here's where it is:\n{status_words(found)}\n"
+        "If you're not happy with how it's going, an adult you trust or an advocate can help you.",
+        buttons=NOT_NOW_BUTTONS,
+    )
+
+
+def seal_pass(reference: str, next_stage_pass: str) -> str:
+    """Sealed like a reference (actions/sealed.py): the stored conversation shows neither."""
+    return seal(json.dumps({"reference": reference, "pass": next_stage_pass}))
+
+
+def unseal_pass(sealed: object) -> tuple[str, str] | None:
+    """(reference, pass) from seal_pass, or None."""
+    try:
+        held = json.loads(unseal(sealed) or "null")
+    except ValueError:
+        return None
+    if isinstance(held, dict) and isinstance(held.get("reference"), str) and isinstance(held.get("pass"), str):
+        return held["reference"], held["pass"]
+    return None
+
+
+def after_status(found: StatusFound) -> list[EventType]:
+    """What the next turn needs from a status answer: the pass if the child may take it further.
+
+    An anonymous complaint's outcome and answer say which complaint it was: like its receipt,
+    they are left out of anything staff are shown from this conversation later.
+    """
+    offered = can_take_further(found)
+    events: list[EventType] = [
+        SlotSet("next_stage_pass", seal_pass(found.reference, found.next_stage_pass or "") if offered else None),
+        SlotSet("next_stage_offered", True if offered else None),
+        SlotSet("next_stage_wanted", None),
+    ]
+    if offered:
+        events.append(SlotSet("advocate_offered", None))  # "no" now answers the newest question
+    if found.anonymous:
+        events.append(SlotSet(ANONYMOUS_SENT_SLOT, time.time()))
+    return events
 
 
 class ActionCheckStatus(Action):
@@ -138,8 +221,9 @@ class ActionCheckStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reference = unseal(tracker.get_slot("status_reference"))
         code = tracker.get_slot("status_access_code")
-        # Emptied whatever happens next: the code is not kept a moment longer than this call.
-        cleared = [SlotSet(slot, None) for slot in STATUS_SLOTS]
+        # Emptied whatever happens next: the code is not kept a moment longer than this call
+        # (and nothing is left from checking on another one).
+        cleared = [SlotSet(slot, None) for slot in (*STATUS_SLOTS, *NEXT_STAGE_SLOTS)]
         if not reference or not code:
             # Only if the seal has expired or the keys changed between turns: never silence.
             dispatcher.utter_message(response="utter_status_failed")
@@ -150,8 +234,14 @@ class ActionCheckStatus(Action):
             dispatcher.utter_message(response="utter_status_failed")
             return cleared
         if isinstance(result, StatusFound):
-            dispatcher.utter_message(text=status_text(result))
-        elif isinstance(result, StatusTooManyTries):
+            asked = bool(tracker.get_slot("next_stage_wanted"))
+            if asked and not can_take_further(result):
+                tell_not_now(dispatcher, result.next_stage_why_not, result)
+            else:
+                buttons = NEXT_STAGE_BUTTONS if can_take_further(result) else []
+                dispatcher.utter_message(text=status_text(result, asked), buttons=buttons)
+            return cleared + after_status(result)
+        if isinstance(result, StatusTooManyTries):
             dispatcher.utter_message(response="utter_status_too_many_tries")
         else:
             dispatcher.utter_message(response="utter_status_no_match")
@@ -166,4 +256,4 @@ class ActionLostCode(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_lost_code")
-        return [SlotSet(slot, None) for slot in STATUS_SLOTS]
+        return [SlotSet(slot, None) for slot in (*STATUS_SLOTS, *NEXT_STAGE_SLOTS)]

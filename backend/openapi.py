@@ -9,11 +9,15 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from backend.alerts.schemas import AlertCreate, AlertReceipt
+from backend.api.next_stage_pass import PASS_MINUTES
 from backend.appkeys import OPENAPI
 from backend.concerns.schemas import ConcernCreate, ConcernReceipt
 from backend.schemas import (
     AdvocacyReceipt,
     AdvocacyRequestCreate,
+    NextStageAnswer,
+    NextStageQuery,
+    NextStageRefused,
     Problem,
     StatusAnswer,
     StatusQuery,
@@ -30,6 +34,9 @@ _MODELS: list[type[BaseModel]] = [
     SubmissionList,
     StatusQuery,
     StatusAnswer,
+    NextStageQuery,
+    NextStageAnswer,
+    NextStageRefused,
     AdvocacyRequestCreate,
     AdvocacyReceipt,
     AlertCreate,
@@ -135,6 +142,28 @@ def build_spec() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(StatusQuery)}}},
                     "responses": {
                         "200": _json(StatusAnswer, "Where it is and what happens next, in the child's words"),
+                        **_errors(400, 401, 404, 413, 415, 422, 429),
+                    },
+                }
+            },
+            "/api/v1/status/next-stage": {
+                "post": {
+                    "summary": "The child is not happy with the answer: ask for Stage 2 or 3 (action server only)",
+                    "description": (
+                        "With the reference and either the access code or the next_stage_pass a status answer "
+                        f"gave (it lasts {PASS_MINUTES} minutes). Recorded as asked by the child, by the "
+                        "assistant, when the child may ask now: after a Stage 1 or Stage 2 response, within the "
+                        "working days the procedure allows (later requests are for staff to decide). Wrong codes "
+                        "and passes count towards the same 5 wrong tries per reference per hour as /api/v1/status."
+                    ),
+                    "security": [{"serviceToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref(NextStageQuery)}},
+                    },
+                    "responses": {
+                        "200": _json(NextStageAnswer, "Asked; where it is now, in the child's words"),
+                        "409": _json(NextStageRefused, "Not possible now; where it is, in the child's words"),
                         **_errors(400, 401, 404, 413, 415, 422, 429),
                     },
                 }

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from backend.deadlines import local_date
 from backend.home_codes import HomeCode
@@ -68,6 +69,7 @@ class SubmissionReceipt(BaseModel):
     kind: Kind
     status: str
     received_at: datetime
+    what_happens_next: str = Field(description="What happens next, in the child's words, with the real dates")
 
 
 class SubmissionOut(BaseModel):
@@ -116,13 +118,20 @@ class Problem(BaseModel):
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32)]
 
 
+AccessCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+NextStage = Literal["stage2", "stage3"]
+# Why the child cannot ask for the next stage from the chat now.
+WhyNotNextStage = Literal["not_a_complaint", "not_answered", "already_asked", "too_late", "finished"]
+NextStagePass = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class StatusQuery(BaseModel):
     """A child checking on something they sent, with the reference and code they were given."""
 
     model_config = ConfigDict(extra="forbid")
 
     reference: Reference
-    access_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    access_code: AccessCode
 
 
 class StatusAnswer(BaseModel):
@@ -133,6 +142,54 @@ class StatusAnswer(BaseModel):
     stage_for_child: str
     next_step_for_child: str
     due_date: date | None
+    outcome_for_child: str | None = Field(description="The latest finding in the child's words")
+    response_for_child: str | None = Field(description="The answer staff wrote for the child, in their words")
+    next_stage: NextStage | None = Field(description="The stage the child may ask for now from the chat")
+    next_stage_why_not: WhyNotNextStage | None = Field(description="Without next_stage: why the child cannot ask now")
+    next_stage_pass: str | None = Field(
+        description="With next_stage: lets POST /api/v1/status/next-stage ask for it without the code, "
+        "for a short while"
+    )
+    # The chat keeps what follows out of what staff may read later, as after an anonymous receipt.
+    anonymous: bool
+
+
+class NextStageQuery(BaseModel):
+    """The child is not happy with the answer: the reference, and the code or a pass from the status check."""
+
+    # Exactly one proof, said in the schema too.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["access_code"]}, {"required": ["next_stage_pass"]}]},
+    )
+
+    reference: Reference
+    access_code: AccessCode | SkipJsonSchema[None] = None
+    next_stage_pass: NextStagePass | SkipJsonSchema[None] = None
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> NextStageQuery:
+        given = {"access_code", "next_stage_pass"} & self.model_fields_set
+        if len(given) != 1 or getattr(self, given.pop()) is None:
+            raise ValueError("send either access_code or next_stage_pass")
+        return self
+
+
+class NextStageAnswer(StatusAnswer):
+    """Asked: where it is now, in the child's words."""
+
+    asked_for: NextStage
+    # For the advocate offered next, as after a complaint is sent (None when anonymous).
+    first_name: str | None
+
+
+class NextStageRefused(BaseModel):
+    """409: the child cannot ask for the next stage now; why, and where it is, in the child's words."""
+
+    error: str
+    detail: str
+    why: WhyNotNextStage
+    status: StatusAnswer
 
 
 class AdvocacyRequestCreate(BaseModel):
@@ -154,5 +211,7 @@ class AdvocacyReceipt(BaseModel):
     provider_name: str
     provider_phone: str | None
     provider_email: str | None
+    # "pending": a notice to the provider is on its way; "not_configured": staff must pass it on.
+    provider_notice: Literal["pending", "not_configured"]
     what_happens_next: str
     linked_reference: str | None

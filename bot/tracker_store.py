@@ -30,7 +30,7 @@ from actions.status import find_access_code
 # A credential: never stored, not even for a turn.
 CREDENTIAL_SLOTS = frozenset({"status_access_code"})
 # References the next turn needs, sealed by the actions; emptied once used.
-SEALED_SLOTS = frozenset({"last_reference", "status_reference"})
+SEALED_SLOTS = frozenset({"last_reference", "status_reference", "next_stage_pass"})
 # Every Fernet token starts with its version byte, base64-encoded.
 SEALED_PREFIX = "gAAAAA"
 # About 7 s in all: a PostgreSQL restart takes one or two.

@@ -7,6 +7,9 @@ from aiohttp import web
 from backend.api.body import read_body
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.auth import require_service, require_staff
+from backend.casework.child_view import receipt_next_steps
+from backend.casework.service import working_calendar
+from backend.deadlines import local_date
 from backend.errors import problem
 from backend.models import StaffUser
 from backend.schemas import SubmissionCreate, SubmissionList, SubmissionOut, SubmissionReceipt
@@ -14,20 +17,24 @@ from backend.staff.audit import audit
 from backend.staff.conduct import staff_conduct_submissions
 from backend.staff.roles import SAFEGUARDING_LEAD, home_scope, sees_staff_conduct
 from backend.submissions import create_submission, get_submission, list_submissions
-from backend.workflow.service import working_calendar
+from backend.timeutil import utcnow
 
 
 async def post_submission(request: web.Request) -> web.Response:
     require_service(request)
     data = await read_body(request, SubmissionCreate)
+    calendar = working_calendar(request.app[SETTINGS])
     async with request.app[SESSIONMAKER]() as session:
-        record, code = await create_submission(session, data, working_calendar(request.app[SETTINGS]))
+        record, code = await create_submission(session, data, calendar)
+    record_day = local_date(record.received_at)
     receipt = SubmissionReceipt(
         reference=record.reference,
         access_code=code,
         kind=record.kind,
         status=record.status,
         received_at=record.received_at,
+        # From the step table's clocks, counted from the day it arrived (a retried send: the first day).
+        what_happens_next=receipt_next_steps(record.kind, record_day, calendar, local_date(utcnow())),
     )
     return web.json_response(receipt.model_dump(mode="json"), status=201)
 

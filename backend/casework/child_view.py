@@ -89,7 +89,8 @@ def receipt_next_steps(kind: str, received_on: date, calendar: WorkingCalendar, 
     if kind == "comment":
         return (
             f"The manager will read it and think about it. You should hear back by {first_due}. "
-            "If it doesn't get sorted, you can still make it a complaint. Just come back and tell me."
+            "If it doesn't get sorted, it can become a complaint. Tell a member of staff and give them "
+            "your reference."
         )
     answer = STEPS["acknowledge"].clock_for(kind)
     assert isinstance(answer, Clock)

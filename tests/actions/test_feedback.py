@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,15 @@ async def test_named_complaint_is_stored_and_child_gets_reference_and_code(backe
     message = dispatcher.messages[0]  # then the offer of an advocate
     assert row["reference"] in message["text"]
     assert _slots(events)["what_happened"] is None  # form cleared for the next child
+
+
+async def test_the_receipt_says_what_happens_next_with_the_backends_dates(backend: RunningBackend) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitFeedback().run(dispatcher, make_tracker(NAMED_COMPLAINT), {})
+    receipt = dispatcher.messages[0]["text"]
+    # "... they've got it by Friday 4 December, and give you an answer by Friday 11 December."
+    assert re.search(r"got it by \w+day \d+ \w+.*answer by \w+day \d+ \w+", receipt), receipt
+    assert "working days" not in receipt  # no timescale written in the chat (backend/casework/steps.py)
 
 
 async def test_anonymous_submission_sends_no_name_and_no_conversation_id(backend: RunningBackend) -> None:
@@ -234,7 +244,7 @@ async def test_an_idea_says_it_can_still_become_a_complaint(backend: RunningBack
     }
     dispatcher = CollectingDispatcher()
     events = await ActionSubmitFeedback().run(dispatcher, make_tracker(slots), {})
-    assert "still make it a complaint" in dispatcher.messages[0]["text"]
+    assert "it can become a complaint" in dispatcher.messages[0]["text"]
     assert "advocate_offered" not in _slots(events)
 
 

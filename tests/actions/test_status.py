@@ -6,7 +6,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionSubmitFeedback
 from actions.sealed import seal, unseal
-from actions.status import ActionCheckStatus, ActionLostCode, ValidateStatusForm, find_access_code, find_reference
+from actions.status import (
+    NEXT_STAGE_SLOTS,
+    STATUS_SLOTS,
+    ActionCheckStatus,
+    ActionLostCode,
+    ValidateStatusForm,
+    find_access_code,
+    find_reference,
+)
 from tests.actions.conftest import RunningBackend, make_tracker
 
 COMPLAINT = {
@@ -46,7 +54,9 @@ async def test_right_code_tells_the_child_where_it_is_and_forgets_the_code(backe
     assert reference in message["text"]
     assert "manager" in message["text"].lower()
     assert code not in message["text"]  # never echoed back
-    assert slots == {"status_reference": None, "status_access_code": None}
+    assert slots["status_reference"] is None and slots["status_access_code"] is None
+    # Not answered yet: nothing to take further.
+    assert slots["next_stage_pass"] is None and slots["next_stage_offered"] is None
 
 
 async def test_wrong_code_and_unknown_reference_get_the_same_kind_answer(backend: RunningBackend) -> None:
@@ -81,7 +91,8 @@ async def test_lost_code_explains_who_can_help_and_keeps_nothing() -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionLostCode().run(dispatcher, make_tracker({"status_reference": "CMP-2222-22"}), {})
     assert dispatcher.messages[0]["response"] == "utter_lost_code"
-    assert _slots(events) == {"status_reference": None, "status_access_code": None}
+    assert set(_slots(events)) == set(STATUS_SLOTS + NEXT_STAGE_SLOTS)
+    assert set(_slots(events).values()) == {None}
 
 
 def test_references_and_codes_are_found_in_what_the_child_types() -> None:

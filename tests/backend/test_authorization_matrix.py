@@ -73,6 +73,7 @@ MATRIX = [
     R("GET",  "/api/v1/submissions/{reference}",             "case",           200, 404, 200, 403, 200, 401, 401),
     R("GET",  "/api/v1/submissions/{reference}",             "conduct case",   404, 404, 200, 403, 404, 401, 401),
     R("POST", "/api/v1/status",                              "",               401, 401, 401, 401, 401, 401, 404),
+    R("POST", "/api/v1/status/next-stage",                   "",               401, 401, 401, 401, 401, 401, 404),
     R("POST", "/api/v1/advocacy-requests",                   "",               401, 401, 401, 401, 401, 401, 201),
     R("POST", "/api/v1/alerts",                              "",               401, 401, 401, 401, 401, 401, 201),
     R("POST", "/api/v1/concerns",                            "",               401, 401, 401, 401, 401, 401, 201),
@@ -246,7 +247,7 @@ def _basic(username: str) -> dict[str, str]:
 def _body(row: Row, role: str, csrf: str) -> dict[str, Any]:
     if row.path == "/api/v1/submissions":
         return {"json": {"kind": "comment", "what_happened": "More fruit please", "anonymous": True, "home": "home-1"}}
-    if row.path == "/api/v1/status":
+    if row.path in {"/api/v1/status", "/api/v1/status/next-stage"}:
         return {"json": {"reference": "CMP-2222-22", "access_code": "ABCDEF"}}
     if row.path == "/api/v1/advocacy-requests":
         return {"json": {"home": "home-1", "anonymous": True, "consent_to_share": False}}

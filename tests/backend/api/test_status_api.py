@@ -6,13 +6,16 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 
+import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backend.app import create_app
+from backend.casework.child_view import friendly_date
 from backend.config import Settings
 from backend.deadlines import WorkingCalendar, local_date
 from backend.timeutil import utcnow
-from backend.workflow.child_view import friendly_date
+from tests.backend.api.casework_steps import STAGE1_ANSWER, answer_stage1
 from tests.backend.conftest import login, submit
 
 
@@ -35,6 +38,12 @@ async def test_right_code_gives_stage_and_due_date_in_childs_words(
         "stage_for_child": "We have got your complaint. The manager will read it soon.",
         "next_step_for_child": f"The manager should let you know they have got it by {friendly_date(due, today)}.",
         "due_date": due.isoformat(),
+        "outcome_for_child": None,
+        "response_for_child": None,
+        "next_stage": None,
+        "next_stage_why_not": "not_answered",
+        "next_stage_pass": None,
+        "anonymous": True,
     }
 
 
@@ -131,3 +140,25 @@ async def test_the_right_code_is_not_counted_as_a_wrong_try(
     created = await submit(client, service_headers)
     for _ in range(7):
         assert (await check(client, service_headers, created["reference"], created["access_code"])).status == 200
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+async def test_after_the_answer_the_child_sees_the_outcome_and_what_staff_wrote_for_them(
+    anonymous: bool,
+    client: TestClient,
+    service_headers: dict[str, str],
+    db: async_sessionmaker,
+    make_staff: Callable[..., Awaitable[object]],
+) -> None:
+    created = await submit(client, service_headers, anonymous=anonymous, first_name=None if anonymous else "Sam")
+    await make_staff("officer", "complaints_officer")
+    await answer_stage1(db, created["reference"])
+    body = await (await check(client, service_headers, created["reference"], created["access_code"])).json()
+    assert body["stage_for_child"] == "The manager has answered your complaint."
+    assert body["outcome_for_child"] == "They agreed with some of your complaint."
+    assert body["response_for_child"] == STAGE1_ANSWER["child_response"]
+    assert body["next_stage"] == "stage2" and body["next_stage_why_not"] is None
+    assert body["next_stage_pass"].startswith("stage2.")
+    assert body["anonymous"] is anonymous
+    # The staff letter is for the complainant's post, not the chat.
+    assert STAGE1_ANSWER["text_sent"] not in str(body)

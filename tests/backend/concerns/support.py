@@ -9,11 +9,11 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from backend.casework.service import working_calendar
 from backend.concerns.models import Concern, ConcernEvent
 from backend.concerns.schemas import ConcernCreate
 from backend.concerns.store import create_concern
 from backend.config import Settings
-from backend.workflow.service import working_calendar
 
 CHILD_WORDS = "I'm not allowed to say what happens at night"
 

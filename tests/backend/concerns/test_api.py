@@ -11,10 +11,10 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from backend.casework.service import working_calendar
 from backend.concerns.due import due_at
 from backend.concerns.models import Concern, ConcernEvent
 from backend.staff.models import AuditEntry
-from backend.workflow.service import working_calendar
 from tests.backend.concerns.support import CHILD_WORDS, concern_body, events, load
 
 
