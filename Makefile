@@ -104,6 +104,7 @@ node_modules/.package-lock.json: package-lock.json
 
 test-e2e: setup train node_modules/.package-lock.json
 	@scripts/ensure_chromium.sh
+	@scripts/ensure_nginx.sh
 	@$(BACKEND_VENV)/bin/python -m pytest tests/e2e -q
 
 # The backend tests need no model: they run while the model trains (one core each), which
