@@ -60,7 +60,8 @@ def code_beside_reference(text: str) -> str | None:
     """The code in a message that also holds a reference, or None when unsure.
 
     Stricter than find_access_code (used when the code is asked for): in a sentence, a
-    six-letter word like THANKS must not be taken for a code and spend one of the five tries.
+    six-letter word like THANKS must not be taken for a code and spend one of the tries
+    the backend allows (MAX_WRONG_CODES in backend/api/status.py).
     So: the word after "code" (or "pin"), else the one six-character word with a digit in it.
     """
     upper = _REFERENCE.sub(" ", text.upper())

@@ -18,7 +18,14 @@ from backend.openapi import build_spec
 from backend.reminders.schedule import daily_reminders
 from backend.retention.schedule import daily_retention
 from backend.routes import setup_routes
-from backend.staff.middleware import staff_middleware
+from backend.staff.middleware import (
+    csrf_middleware,
+    error_page_middleware,
+    https_only_middleware,
+    login_csrf_cookie_middleware,
+    page_headers_middleware,
+    session_middleware,
+)
 from backend.web.templating import setup_templates
 
 
@@ -32,10 +39,24 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # Size limits first (before the staff middleware reads a form to check its CSRF token).
-    app = web.Application(
-        middlewares=[error_middleware, size_limit_middleware, staff_middleware], client_max_size=CLIENT_MAX_SIZE
-    )
+    # Outermost first: each one wraps those after it.
+    middlewares = [
+        # A failure nothing inside answered becomes a JSON answer with a reason, never a traceback.
+        error_middleware,
+        # Before anything reads a body (the CSRF check reads the form).
+        size_limit_middleware,
+        # The staff pages' middlewares (backend/staff/middleware.py). Headers wrap everything,
+        # error pages included; the HTTPS refusal comes before any database work; error pages
+        # sit inside the session (they show who is logged in) and outside the CSRF check (its
+        # 403 is a page too).
+        page_headers_middleware,
+        https_only_middleware,
+        session_middleware,
+        login_csrf_cookie_middleware,
+        error_page_middleware,
+        csrf_middleware,
+    ]
+    app = web.Application(middlewares=middlewares, client_max_size=CLIENT_MAX_SIZE)
     app[SETTINGS] = settings
     app[OPENAPI] = build_spec()
     app.cleanup_ctx.append(_database)

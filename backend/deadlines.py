@@ -17,7 +17,7 @@ import holidays
 
 LONDON = ZoneInfo("Europe/London")
 # A deadline this many working days away or fewer is "due soon": amber on the case list,
-# and in the daily reminder email.
+# and in the daily reminder email (both ask WorkingCalendar.is_due_soon / due_soon_until).
 DUE_SOON_WORKING_DAYS = 2
 
 
@@ -62,3 +62,15 @@ class WorkingCalendar:
         if end < start:
             return -self.working_days_between(end, start)
         return sum(1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n)))
+
+    def due_soon_until(self, today: date) -> date:
+        """The last due date that is "due soon" today: up to DUE_SOON_WORKING_DAYS working days away.
+
+        A weekend, bank holiday or closure day right after the last of those working days is
+        included: a deadline on it is no more working days away than the working day before it.
+        """
+        return self.add_working_days(today, DUE_SOON_WORKING_DAYS + 1) - timedelta(days=1)
+
+    def is_due_soon(self, due: date, today: date) -> bool:
+        """Due today or within DUE_SOON_WORKING_DAYS working days (not overdue: that is its own state)."""
+        return today <= due <= self.due_soon_until(today)

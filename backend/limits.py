@@ -12,17 +12,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from backend.errors import problem
+from backend.staff.middleware import PAGE_HEADERS
 
 API_MAX_BYTES = 64 * 1024
 FORM_MAX_BYTES = 256 * 1024
 # aiohttp's own cap for any body (also multipart, which is never read ahead here).
 CLIENT_MAX_SIZE = FORM_MAX_BYTES
-
-_PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -46,8 +41,8 @@ def _too_large(request: web.Request, limit: int) -> web.Response:
         },
         status=413,
     )
-    # Sent before the staff middleware runs, so it sets the headers a staff page must have itself.
-    page.headers.update(_PAGE_HEADERS)
+    # Sent before the staff pages' middlewares run, so it sets the headers a page must have itself.
+    page.headers.update(PAGE_HEADERS)
     return page
 
 

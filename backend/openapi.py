@@ -12,6 +12,7 @@ from backend.alerts.schemas import AlertCreate, AlertReceipt
 from backend.api.next_stage_pass import PASS_MINUTES
 from backend.appkeys import OPENAPI
 from backend.concerns.schemas import ConcernCreate, ConcernReceipt
+from backend.ratelimit import window_words
 from backend.schemas import (
     AdvocacyReceipt,
     AdvocacyRequestCreate,
@@ -63,7 +64,7 @@ _REASONS = {
     413: "Body larger than 64 KB (the limit is in `detail`)",
     415: "Body is not JSON",
     422: "Body failed validation (the reason is in `detail`)",
-    429: "Too many wrong access codes for this reference in the last hour",
+    429: f"Too many wrong access codes for this reference in the last {window_words()[0]}",
 }
 # HTTP Basic tries are throttled like the staff login (backend/throttle/rules.py).
 _STAFF_429 = "Too many wrong passwords from this address, or for this account from an unknown one; see Retry-After"

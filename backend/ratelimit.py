@@ -15,6 +15,15 @@ WINDOW = timedelta(hours=1)
 KEEP = 2 * WINDOW
 
 
+def window_words(window: timedelta = WINDOW) -> tuple[str, str]:
+    """The window as messages say it, so they follow WINDOW: ("hour", "an hour"), ("2 hours", "2 hours")."""
+    minutes = round(window.total_seconds() / 60)
+    count, unit = (minutes // 60, "hour") if minutes % 60 == 0 else (minutes, "minute")
+    if count == 1:
+        return unit, f"{'an' if unit == 'hour' else 'a'} {unit}"
+    return f"{count} {unit}s", f"{count} {unit}s"
+
+
 async def recent_failures(
     session: AsyncSession, scope: str, key: str, now: datetime, window: timedelta = WINDOW
 ) -> int:

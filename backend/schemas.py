@@ -15,6 +15,8 @@ from backend.home_codes import HomeCode
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Chosen by the sender, so a retried request is stored once (submissions, alerts, concerns).
+IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 FirstName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^\d@<>{}]+$"),
@@ -50,9 +52,7 @@ class SubmissionCreate(BaseModel):
     # Set when the safeguarding detector saw an allegation against staff: the case is then
     # flagged for a safeguarding/LADO consideration from the start.
     staff_conduct: bool = False
-    idempotency_key: (
-        Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None
-    ) = None
+    idempotency_key: IdempotencyKey | None = None
 
     @model_validator(mode="after")
     def _named_needs_a_name(self) -> SubmissionCreate:

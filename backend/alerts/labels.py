@@ -17,7 +17,6 @@ CATEGORY_LABELS = {
 SOURCE_LABELS = {
     "detector": "detected in the child's words",
     "button": "the child tapped \u201cI don't feel safe\u201d",
-    "fallback": "raised by the bot's fallback",
     "person_request": "the child asked to talk to a person",
     "check_in": "the child answered the check-in and wants to talk to someone",
     "concern": "turned into an alert by staff from a concern",

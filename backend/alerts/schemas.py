@@ -9,8 +9,8 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.home_codes import PRINTABLE, AlertHomeLabel
+from backend.schemas import IdempotencyKey
 
-IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 ConversationId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 # The category comes from outside data (the detector's rules). A refused alert is the worst
 # outcome, so anything printable is accepted here: it is escaped wherever it is shown.
@@ -30,7 +30,6 @@ class Severity(StrEnum):
 class Source(StrEnum):
     detector = "detector"
     button = "button"  # the child tapped "I don't feel safe"
-    fallback = "fallback"
     person_request = "person_request"  # the child asked to talk to a person
     check_in = "check_in"  # the child answered the check-in and wants to talk to someone
     concern = "concern"  # staff turned a concern into an alert

@@ -30,11 +30,12 @@ from backend.casework.steps import CHILD_NEXT_STAGE
 from backend.codes import access_code_matches, hash_access_code
 from backend.deadlines import local_date
 from backend.errors import problem
-from backend.ratelimit import forget_failures, recent_failures, record_failure
+from backend.ratelimit import forget_failures, recent_failures, record_failure, window_words
 from backend.schemas import NextStageAnswer, NextStageQuery, NextStageRefused, StatusAnswer, StatusQuery
 from backend.timeutil import utcnow
 
-MAX_WRONG_PER_HOUR = 5
+# Wrong access codes for one reference within ratelimit.WINDOW before it is refused for a while.
+MAX_WRONG_CODES = 5
 SCOPE = "status"
 # Compared against when the reference is unknown, so both answers take as long.
 _DUMMY_CODE_HASH = hash_access_code("NOTACODE")
@@ -44,10 +45,11 @@ Proof = Callable[[Case | None], Awaitable[bool]]
 
 
 def _too_many() -> web.Response:
+    last, span = window_words()
     return problem(
         429,
         "too many wrong tries",
-        f"This reference has had {MAX_WRONG_PER_HOUR} wrong access codes in the last hour. Try again in an hour, "
+        f"This reference has had {MAX_WRONG_CODES} wrong access codes in the last {last}. Try again in {span}, "
         "or ask a member of staff or an advocate to help.",
     )
 
@@ -64,13 +66,13 @@ def code_proof(access_code: str) -> Proof:
 
 async def checked_case(session: AsyncSession, reference: str, proves: Proof, now: datetime) -> Case | web.Response:
     """The case, when the proof fits it; else the 404 or 429 answer. A wrong proof counts as a wrong try."""
-    if await recent_failures(session, SCOPE, reference, now) >= MAX_WRONG_PER_HOUR:
+    if await recent_failures(session, SCOPE, reference, now) >= MAX_WRONG_CODES:
         return _too_many()
     # Counted before the slow check and taken back if right, so guesses sent in
     # parallel cannot all be checked before any of them is counted.
     attempt = await record_failure(session, SCOPE, reference, now)
     await session.commit()
-    if await recent_failures(session, SCOPE, reference, now) > MAX_WRONG_PER_HOUR:
+    if await recent_failures(session, SCOPE, reference, now) > MAX_WRONG_CODES:
         await forget_failures(session, [attempt])  # never checked, so not a guess
         await session.commit()
         return _too_many()

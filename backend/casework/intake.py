@@ -18,7 +18,6 @@ from backend.anonymous_dates import day_only
 from backend.casework import timescales
 from backend.casework.models import Case, CaseEvent
 from backend.casework.service import new_case
-from backend.casework.steps import WorkflowError
 from backend.casework.vocab import CATEGORIES, COMPLAINANTS, RECEIVED_VIA, STAFF_CATEGORY
 from backend.codes import hash_access_code, new_access_code, new_reference
 from backend.deadlines import LONDON, WorkingCalendar
@@ -33,6 +32,10 @@ KINDS = {
     "compliment": "Compliment",
 }
 _MAX_REFERENCE_TRIES = 5
+
+
+class IntakeError(ValueError):
+    """The intake form breaks a rule; the message says what to fix, for the page to show."""
 
 
 @dataclass
@@ -55,35 +58,35 @@ class Intake:
 
 
 def check(intake: Intake, homes: set[str], today: date) -> None:
-    """Every rule the form must meet; the message says what to fix."""
+    """Every rule the form must meet (raises IntakeError saying what to fix)."""
     if intake.kind not in KINDS:
-        raise WorkflowError("choose what it is: complaint, informal complaint, comment or compliment")
+        raise IntakeError("choose what it is: complaint, informal complaint, comment or compliment")
     if intake.home_code not in homes:
-        raise WorkflowError("choose the home it is about")
+        raise IntakeError("choose the home it is about")
     if any(code not in homes for code in intake.services):
-        raise WorkflowError("every other service must be one of your homes")
+        raise IntakeError("every other service must be one of your homes")
     if intake.received_via not in RECEIVED_VIA or intake.received_via == "tablet":
-        raise WorkflowError("choose how it was received (phone, letter, email, in person or leaflet)")
+        raise IntakeError("choose how it was received (phone, letter, email, in person or leaflet)")
     if intake.complainant not in COMPLAINANTS:
-        raise WorkflowError("choose who made it")
+        raise IntakeError("choose who made it")
     if intake.complainant != "child":
         if not intake.complainant_name.strip():
-            raise WorkflowError("give the name of the person acting for the child")
+            raise IntakeError("give the name of the person acting for the child")
         if intake.kind != "compliment" and not intake.consent_note.strip():
-            raise WorkflowError(
+            raise IntakeError(
                 "record the child's consent to someone acting for them (or why it is not needed, e.g. a young child)"
             )
     if not intake.what_happened.strip():
-        raise WorkflowError("write what it is about")
+        raise IntakeError("write what it is about")
     if intake.received_on > today:
-        raise WorkflowError("the date received cannot be in the future")
+        raise IntakeError("the date received cannot be in the future")
     if (today - intake.received_on).days > 366:
-        raise WorkflowError("the date received is more than a year ago: check it")
+        raise IntakeError("the date received is more than a year ago: check it")
     if not intake.anonymous and not intake.first_name.strip() and intake.complainant == "child":
-        raise WorkflowError("give the child's first name, or tick anonymous")
+        raise IntakeError("give the child's first name, or tick anonymous")
     bad = [c for c in intake.categories if c not in CATEGORIES]
     if bad:
-        raise WorkflowError(f"unknown issue category: {', '.join(bad)}")
+        raise IntakeError(f"unknown issue category: {', '.join(bad)}")
 
 
 async def record(

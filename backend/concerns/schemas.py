@@ -8,8 +8,9 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # Same rules as an alert's fields: one definition, so the two never drift apart.
-from backend.alerts.schemas import Category, ChildText, ConversationId, IdempotencyKey, Matched, Turn
+from backend.alerts.schemas import Category, ChildText, ConversationId, Matched, Turn
 from backend.home_codes import AlertHomeLabel
+from backend.schemas import IdempotencyKey
 
 
 class ConcernSource(StrEnum):

@@ -64,7 +64,7 @@ def _body(
 async def build_reminders(
     sessionmaker: async_sessionmaker, settings: Settings, calendar: WorkingCalendar, today: date
 ) -> list[Reminder]:
-    until = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)
+    until = calendar.due_soon_until(today)
     # From the start of that day in England: anonymous requests are stored at the start of theirs.
     since = datetime.combine(today - timedelta(days=ADVOCACY_LISTED_DAYS), time(0), tzinfo=LONDON)
     reminders = []

@@ -18,7 +18,7 @@ from backend.casework.service import case_by_reference, outcomes, perform, timel
 from backend.casework.steps import STEPS
 from backend.casework.timescales import NEXT_STAGE_REQUEST_DAYS
 from backend.casework.vocab import FEEDBACK_STATE_LABELS, STAGES, STATE_LABELS
-from backend.deadlines import DUE_SOON_WORKING_DAYS, WorkingCalendar, local_date
+from backend.deadlines import WorkingCalendar, local_date
 from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.keys import SUBMITTED_FORM
@@ -76,7 +76,7 @@ def due_info(case: Case, calendar: WorkingCalendar, today: date) -> dict[str, st
         late = calendar.working_days_between(case.due_on, today)
         return {"css": "overdue", "text": f"Overdue by {late} working day{'s' if late != 1 else ''}"}
     left = calendar.working_days_between(today, case.due_on)
-    if left <= DUE_SOON_WORKING_DAYS:
+    if calendar.is_due_soon(case.due_on, today):
         text = "Due today" if left == 0 else f"Due in {left} working day{'s' if left != 1 else ''}"
         return {"css": "due-soon", "text": text}
     return {"css": "on-time", "text": f"{left} working days left"}

@@ -6,7 +6,7 @@ from datetime import date
 
 from multidict import MultiDictProxy
 
-from backend.casework.steps import StepInput, WorkflowError
+from backend.casework.steps import StepInput
 
 MAX_TEXT = 20_000
 
@@ -40,7 +40,7 @@ def step_input(form: MultiDictProxy, today: date) -> StepInput:
     on = optional_date(form, "on") or today
     raw_limit = text(form, "limit_days").strip()
     if raw_limit and not raw_limit.isdigit():
-        raise WorkflowError("the new limit must be a whole number of working days")
+        raise FormError("the new limit must be a whole number of working days")
     return StepInput(
         on=on,
         text_sent=text(form, "text_sent"),

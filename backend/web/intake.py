@@ -7,9 +7,8 @@ from aiohttp import web
 from sqlalchemy import select
 
 from backend.appkeys import SESSIONMAKER, SETTINGS
-from backend.casework.intake import KINDS, Intake, check, record
+from backend.casework.intake import KINDS, Intake, IntakeError, check, record
 from backend.casework.service import working_calendar
-from backend.casework.steps import WorkflowError
 from backend.deadlines import local_date
 from backend.staff.models import Home
 from backend.staff.roles import CASE_WORKERS, home_scope, require_role
@@ -72,7 +71,7 @@ async def intake_submit(request: web.Request) -> web.Response:
             advocacy_offered=checked(form, "advocacy_offered"),
         )
         check(intake, {h.code for h in homes}, local_date(now))
-    except (FormError, WorkflowError) as exc:
+    except (FormError, IntakeError) as exc:
         return await _render(request, homes, shown, str(exc), status=400)
     async with request.app[SESSIONMAKER]() as session:
         submission, code = await record(session, intake, user, working_calendar(request.app[SETTINGS]), now)

@@ -18,7 +18,6 @@ from backend.staff.keys import STAFF_USER
 from backend.staff.roles import ROLE_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def format_date(value: date | str | None) -> str:
@@ -73,4 +72,3 @@ def setup_templates(app: web.Application) -> None:
         STAGE2_MAX_DAYS=STAGE2_MAX_DAYS,
         ROLE_LABELS=ROLE_LABELS,
     )
-    app.router.add_static("/staff/static/", STATIC, name="static")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -14,6 +15,7 @@ from backend.app import create_app
 from backend.casework.child_view import friendly_date
 from backend.config import Settings
 from backend.deadlines import WorkingCalendar, local_date
+from backend.ratelimit import window_words
 from backend.timeutil import utcnow
 from tests.backend.api.casework_steps import STAGE1_ANSWER, answer_stage1
 from tests.backend.conftest import login, submit
@@ -85,10 +87,24 @@ async def test_sixth_try_within_an_hour_is_refused_even_with_the_right_code_and_
         assert (await check(client, service_headers, created["reference"], "WRONG2")).status == 404
     blocked = await check(client, service_headers, created["reference"], created["access_code"])
     assert blocked.status == 429
-    assert "5 wrong access codes" in (await blocked.json())["detail"]
+    # The words come from ratelimit.WINDOW (one hour).
+    assert "5 wrong access codes in the last hour. Try again in an hour," in (await blocked.json())["detail"]
     # A fresh process on the same database still remembers.
     restarted = await aiohttp_client(create_app(dataclasses.replace(settings)))
     assert (await check(restarted, service_headers, created["reference"], created["access_code"])).status == 429
+
+
+@pytest.mark.parametrize(
+    ("window", "words"),
+    [
+        (timedelta(hours=1), ("hour", "an hour")),
+        (timedelta(hours=2), ("2 hours", "2 hours")),
+        (timedelta(minutes=1), ("minute", "a minute")),
+        (timedelta(minutes=30), ("30 minutes", "30 minutes")),
+    ],
+)
+def test_the_refusal_says_the_window_it_counts_over(window: timedelta, words: tuple[str, str]) -> None:
+    assert window_words(window) == words
 
 
 async def test_limit_is_per_reference(client: TestClient, service_headers: dict[str, str]) -> None:
