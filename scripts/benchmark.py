@@ -413,13 +413,18 @@ def init_bot(tmp: Path, folder: Path | None) -> Iterator[tuple[Target, None]]:
 # -- alert latency and memory (one replica) ------------------------------------------------------------
 
 
-def _staff_opener(stack: Stack, backend_url: str) -> urllib.request.OpenerDirector:
-    """Create a safeguarding lead with the real CLI and log in as a browser would."""
+def _create_lead(stack: Stack) -> str:
+    """Create the safeguarding lead `bench` with the real CLI; returns its password."""
     password = secrets.token_urlsafe(16)
     subprocess.run(
         [str(BACKEND_PY), "-m", "backend", "users", "create", "--role", "safeguarding_lead", "--username", "bench"],
         input=password + "\n", text=True, cwd=ROOT, env=stack.backend_env(), check=True, capture_output=True,
     )  # fmt: skip
+    return password
+
+
+def _staff_opener(backend_url: str, password: str) -> urllib.request.OpenerDirector:
+    """Log in as `bench` as a browser would."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     with opener.open(f"{backend_url}/staff/login") as resp:
         token = re.search(r'name="csrf_token" value="([^"]+)"', resp.read().decode()).group(1)  # type: ignore[union-attr]
@@ -428,8 +433,10 @@ def _staff_opener(stack: Stack, backend_url: str) -> urllib.request.OpenerDirect
     return opener
 
 
-def _listen(opener: urllib.request.OpenerDirector, url: str, seen: dict[str, float], ready: threading.Event) -> None:
-    """Read the live alert stream the staff page uses; note when each conversation's alert arrives."""
+def _listen(
+    opener: urllib.request.OpenerDirector, url: str, seen: dict[str, tuple[float, int]], ready: threading.Event
+) -> None:
+    """Read the live alert stream the staff page uses; note when each conversation's alert arrives, and its id."""
     with opener.open(url, timeout=120) as stream:
         ready.set()
         event = ""
@@ -438,36 +445,112 @@ def _listen(opener: urllib.request.OpenerDirector, url: str, seen: dict[str, flo
             if line.startswith("event: "):
                 event = line[7:]
             elif line.startswith("data: ") and event == "alert":
-                seen.setdefault(json.loads(line[6:])["conversation_id"], time.perf_counter())
+                alert = json.loads(line[6:])
+                seen.setdefault(alert["conversation_id"], (time.perf_counter(), alert["id"]))
+
+
+# Run in the page before its own scripts: the wall-clock time (ms since the epoch) at which each
+# alert's row is first put in the table, so the browser's share is timed by the browser itself.
+NOTE_NEW_ROWS = """
+window.__rowShown = {};
+new MutationObserver(function () {
+  document.querySelectorAll("tr[data-id]").forEach(function (tr) {
+    if (!(tr.dataset.id in window.__rowShown)) {
+      window.__rowShown[tr.dataset.id] = performance.timeOrigin + performance.now();
+    }
+  });
+}).observe(document, { childList: true, subtree: true });
+"""
+
+RowShown = Callable[[int], float | None]  # alert id -> when its row appeared (time.time() seconds), None: not in 10 s
+
+
+@contextmanager
+def _live_alerts_page(backend_url: str, password: str) -> Iterator[RowShown | None]:
+    """The live alerts page open in Debian's Chromium, as a safeguarding lead has it open all day.
+
+    Yields None (and says why) where Chromium or Playwright is missing: the stream is still measured.
+    """
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import expect, sync_playwright
+
+        from tests.browser import launch_chromium
+    except ImportError as exc:
+        print(f"  (no Chromium measurement: {exc})")
+        yield None
+        return
+    with sync_playwright() as pw:
+        try:
+            browser = launch_chromium(pw)
+        except FileNotFoundError as exc:
+            print(f"  (no Chromium measurement: {exc})")
+            yield None
+            return
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="en-GB")
+            page.add_init_script(NOTE_NEW_ROWS)
+            page.goto(f"{backend_url}/staff/login?next=/staff/alerts")
+            page.fill("input[name=username]", "bench")
+            page.fill("input[name=password]", password)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/staff/alerts")
+            expect(page.locator("#live-status")).to_have_text("Live")  # its event stream is connected
+
+            def row_shown(alert_id: int) -> float | None:
+                try:
+                    page.wait_for_function("id => id in window.__rowShown", arg=str(alert_id), timeout=10_000)
+                except PlaywrightError:
+                    return None
+                return page.evaluate("id => window.__rowShown[id]", str(alert_id)) / 1000
+
+            yield row_shown
+        finally:
+            browser.close()
+
+
+def _print_latencies(what: str, count: int, latencies: list[float]) -> None:
+    shown = [v for v in latencies if v != float("inf")]
+    if shown:
+        print(
+            f"  child's message -> {what} ({count}, one at a time): "
+            f"median {statistics.median(shown):.0f} ms, worst {max(shown):.0f} ms, "
+            f"missing after 10 s: {count - len(shown)}"
+        )
 
 
 def measure_alerts(stack: Stack, target: Target, count: int) -> None:
-    """A disclosure typed by a child until its alert shows on the staff page's live stream, one at a time."""
+    """A disclosure typed by a child until its alert is on the staff page's live stream, and until its row
+    is in the live alerts page open in Chromium; one at a time."""
     config = stack.config
-    opener = _staff_opener(stack, config.backend_url)
-    seen: dict[str, float] = {}
+    password = _create_lead(stack)
+    opener = _staff_opener(config.backend_url, password)
+    seen: dict[str, tuple[float, int]] = {}
     ready = threading.Event()
     threading.Thread(
         target=_listen, args=(opener, f"{config.backend_url}/staff/alerts/stream", seen, ready), daemon=True
     ).start()
     ready.wait(10)
     token = config.secrets["RASA_AUTH_TOKEN"]
-    latencies: list[float] = []
-    for i in range(count):
-        sender = str(uuid.uuid4())
-        t0 = time.perf_counter()
-        post_json(f"{target.webhook}?token={token}", {"sender": sender, "message": DISCLOSURES[i % len(DISCLOSURES)]})
-        deadline = time.monotonic() + 10
-        while sender not in seen and time.monotonic() < deadline:
-            time.sleep(0.005)  # polling a dict the listener thread fills; the stream itself has no callback here
-        latencies.append((seen.get(sender, float("inf")) - t0) * 1000)
-    shown = [v for v in latencies if v != float("inf")]
-    if shown:
-        print(
-            f"  child's message -> alert on the staff page's live stream ({count}, one at a time): "
-            f"median {statistics.median(shown):.0f} ms, worst {max(shown):.0f} ms, "
-            f"missing after 10 s: {count - len(shown)}"
-        )
+    on_stream: list[float] = []
+    in_browser: list[float] = []
+    with _live_alerts_page(config.backend_url, password) as row_shown:
+        for i in range(count):
+            sender = str(uuid.uuid4())
+            sent_at, t0 = time.time(), time.perf_counter()
+            post_json(
+                f"{target.webhook}?token={token}", {"sender": sender, "message": DISCLOSURES[i % len(DISCLOSURES)]}
+            )
+            deadline = time.monotonic() + 10
+            while sender not in seen and time.monotonic() < deadline:
+                time.sleep(0.005)  # polling a dict the listener thread fills; the stream itself has no callback here
+            arrived, alert_id = seen.get(sender, (float("inf"), 0))
+            on_stream.append((arrived - t0) * 1000)
+            if row_shown is not None:
+                shown_at = row_shown(alert_id) if alert_id else None
+                in_browser.append(float("inf") if shown_at is None else (shown_at - sent_at) * 1000)
+    _print_latencies("alert on the staff page's live stream", count, on_stream)
+    _print_latencies("its row in the live alerts page (Chromium)", count, in_browser)
 
 
 def _rss_mb(pid: int) -> float:

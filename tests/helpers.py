@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
+import inspect
 import socket
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -36,6 +38,25 @@ def wait_for(check: Callable[[], T | None], timeout: float = 10.0, interval: flo
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+async def wait_for_async(
+    check: Callable[[], T | Awaitable[T | None] | None], within: float = 5.0, interval: float = 0.02
+) -> T:
+    """wait_for inside a test's event loop: check() may be sync or async; the loop runs on between polls.
+
+    Named `within`, not `timeout`: it bounds the whole polling, not one await (ruff's ASYNC109).
+    """
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result  # type: ignore[return-value]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {within} s")
+        await asyncio.sleep(interval)
 
 
 def post_headers_only(url: str, length: int, headers: dict[str, str] | None = None) -> tuple[int, bytes]:

@@ -2,8 +2,8 @@
 
 - `RecordingHttpServer`: an aiohttp server on a free port that records what it receives
   (used as a webhook receiver and as a stand-in for Rasa's HTTP API).
-- `SmtpSink`: a tiny SMTP server written with asyncio streams that keeps every message.
-Both are real servers on 127.0.0.1; nothing is mocked.
+It is a real server on 127.0.0.1; nothing is mocked. The fake mail server is
+tests/backend/notify/smtp_server.py (the `smtp` fixture), polling is tests/helpers.py.
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ import json
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email import message_from_bytes
-from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from backend.alerts.settings import Contact, SafeguardingSettings
+from backend.auth import hash_password
 from backend.config import Settings, SmtpSettings
+from backend.db import make_engine, make_sessionmaker
+from backend.models import StaffUser
+from tests.backend.conftest import SERVICE_TOKEN, STAFF_PASSWORD
+
+if TYPE_CHECKING:
+    from tests.backend.server import BackendThread
 
 
 def alert_body(key: str = "alert-key-0001", **overrides: Any) -> dict[str, Any]:
@@ -48,6 +53,29 @@ async def post_alert(client: TestClient, headers: dict[str, str], key: str = "al
     resp = await client.post("/api/v1/alerts", json=alert_body(key, **kw), headers=headers)
     assert resp.status in (200, 201), await resp.text()
     return await resp.json()
+
+
+def raise_alert(server: BackendThread, key: str, message: str, severity: str = "high") -> int:
+    """An alert from a tablet at Oak House, posted to a backend served from a thread (the browser tests)."""
+    body = alert_body(
+        key,
+        conversation_id="tablet-conv-42",
+        home="oak-house",
+        severity=severity,
+        matched=["hurt me"],
+        message=message,
+        preceding_turns=[{"speaker": "bot", "text": "What happened?", "time": None}],
+    )
+    return server.post_json("/api/v1/alerts", body, SERVICE_TOKEN)["alert_id"]
+
+
+async def add_lead(settings: Settings) -> None:
+    """A safeguarding lead `lead` with no display name of its own, in the database of `settings`."""
+    engine = make_engine(settings.database_url)
+    async with make_sessionmaker(engine)() as session:
+        session.add(StaffUser(username="lead", role="safeguarding_lead", password_hash=hash_password(STAFF_PASSWORD)))
+        await session.commit()
+    await engine.dispose()
 
 
 def with_safeguarding(settings: Settings, smtp_port: int | None = None, **sg: Any) -> Settings:
@@ -131,81 +159,6 @@ class RecordingHttpServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-
-@dataclass
-class SmtpSink:
-    """Just enough SMTP (RFC 5321) for aiosmtplib to deliver a message to us."""
-
-    messages: list[tuple[list[str], Message]] = field(default_factory=list)
-    port: int = 0
-    _server: asyncio.Server | None = None
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        async def say(line: str) -> None:
-            writer.write(line.encode() + b"\r\n")
-            await writer.drain()
-
-        await say("220 sink ready")
-        rcpt: list[str] = []
-        try:
-            while line := await reader.readline():
-                command = line.decode(errors="replace").strip()
-                verb = command.split(" ", 1)[0].upper()
-                if verb == "EHLO":
-                    await say("250-sink")
-                    await say("250 8BITMIME")
-                elif verb in {"HELO", "RSET", "NOOP"}:
-                    await say("250 ok")
-                elif verb == "MAIL":
-                    rcpt = []
-                    await say("250 ok")
-                elif verb == "RCPT":
-                    rcpt.append(command.split(":", 1)[1].strip().strip("<>"))
-                    await say("250 ok")
-                elif verb == "DATA":
-                    await say("354 go on")
-                    data = b""
-                    while (chunk := await reader.readline()) not in (b".\r\n", b""):
-                        data += chunk[1:] if chunk.startswith(b"..") else chunk
-                    self.messages.append((rcpt, message_from_bytes(data)))
-                    self.arrived.set()
-                    await say("250 queued")
-                elif verb == "QUIT":
-                    await say("221 bye")
-                    break
-                else:
-                    await say("502 not implemented")
-        finally:
-            writer.close()
-
-    async def start(self) -> SmtpSink:
-        self._server = await asyncio.start_server(self._session, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    def to(self, address: str) -> list[Message]:
-        return [m for rcpt, m in self.messages if address in rcpt]
-
-
-async def wait_for(predicate: Any, within: float = 5.0, interval: float = 0.02) -> None:
-    """Poll until predicate() (sync or async) is true; fail the test on timeout."""
-    deadline = time.monotonic() + within
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(interval)
 
 
 async def read_sse(resp: Any) -> Any:

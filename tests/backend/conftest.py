@@ -18,6 +18,7 @@ from backend.config import Settings
 from backend.db import make_engine, make_sessionmaker, migrate
 from backend.models import StaffUser
 from backend.staff.models import Home, HomeManager
+from tests.backend.notify.smtp_server import SmtpServer
 
 SERVICE_TOKEN = "test-service-token-" + "x" * 32
 STAFF_PASSWORD = "correct horse battery staple"
@@ -51,6 +52,14 @@ async def staff_headers(settings: Settings) -> dict[str, str]:
     await engine.dispose()
     token = base64.b64encode(f"officer1:{STAFF_PASSWORD}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpServer]:
+    """A real SMTP server on a free loopback port for this test; `smtp.received` is what it was sent."""
+    server = await SmtpServer().start()
+    yield server
+    await server.stop()
 
 
 # ---- staff pages: accounts, homes, logged-in clients ----------------------------------------

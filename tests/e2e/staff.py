@@ -1,25 +1,14 @@
-"""Staff-side helpers for end-to-end tests: accounts and a logged-in browser page."""
+"""Staff-side helpers for end-to-end tests: accounts and a logged-in page (on the `browser` fixture)."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from scripts.stack import BACKEND_PY, ROOT
 from tests.e2e.conftest import RunningStack
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def create_staff(stack: RunningStack, username: str, role: str, password: str, *extra: str) -> None:
@@ -33,16 +22,6 @@ def create_staff(stack: RunningStack, username: str, role: str, password: str, *
         check=True,
         capture_output=True,
     )
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def log_in(

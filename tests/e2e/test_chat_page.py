@@ -12,7 +12,6 @@ import re
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +19,8 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Request,
 
 from scripts.stack import ROOT
 from tests.e2e.conftest import RunningStack
-from tests.e2e.staff import chromium
 from tests.helpers import wait_for
 
-CHROMIUM = "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
 SCREENSHOTS = OUTPUT / "screenshots"
 AXE = ROOT / "node_modules/axe-core/axe.min.js"
@@ -36,15 +33,7 @@ REFERENCE = re.compile(r"\b(CMP|CMT|THX)-[2-9A-Z]{4}-[2-9A-Z]{2}\b")
 REPLY_TIMEOUT = 30.0
 
 
-# ---- browser and page helpers ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh (make test does)")
-    with chromium() as headless:  # the same launch arguments as every browser test
-        yield headless
+# ---- page helpers (the `browser` fixture: tests/conftest.py) -----------------------------
 
 
 class Chat:

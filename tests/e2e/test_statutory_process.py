@@ -21,7 +21,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.staff import chromium, create_staff, do_step, log_in
+from tests.e2e.staff import create_staff, do_step, log_in
 from tests.e2e.test_chat_page import REFERENCE, Chat, new_chat
 
 OFFICER = "officer.statutory"
@@ -259,106 +259,107 @@ def check_in_chat(chat: Chat, reference: str, code: str) -> str:
 
 
 @pytest.mark.usefixtures("officer")
-def test_a_tablet_complaint_goes_through_every_stage_to_the_ombudsman(stack: RunningStack, tmp_path: Path) -> None:
+def test_a_tablet_complaint_goes_through_every_stage_to_the_ombudsman(
+    browser: Browser, stack: RunningStack, tmp_path: Path
+) -> None:
     shots = Screenshots(tmp_path, "tablet")
-    with chromium() as browser:
-        chat = new_chat(browser, stack, VIEWPORT)
-        chat.set_up_tablet("stat-oak")
-        chat.open()
-        reference, code = complain_on_the_tablet(chat, shots)
+    chat = new_chat(browser, stack, VIEWPORT)
+    chat.set_up_tablet("stat-oak")
+    chat.open()
+    reference, code = complain_on_the_tablet(chat, shots)
 
-        page = staff_page(browser, stack, f"/staff/cases/{reference}")
-        add_homes(page, stack)
-        page.goto(f"{stack.backend_url}/staff/cases/{reference}")
-        assert page.locator("#complainant").inner_text() == "The child or young person"
-        first = page.locator("#timeline li").first.inner_text()
-        assert "Received from the tablet conversation · acknowledgement due" in first
-        assert stepper(page)["Received"] == "current"
-        assert "We have got your complaint." in child_view(page)
-        through_stage1(page, reference, shots)
+    page = staff_page(browser, stack, f"/staff/cases/{reference}")
+    add_homes(page, stack)
+    page.goto(f"{stack.backend_url}/staff/cases/{reference}")
+    assert page.locator("#complainant").inner_text() == "The child or young person"
+    first = page.locator("#timeline li").first.inner_text()
+    assert "Received from the tablet conversation · acknowledgement due" in first
+    assert stepper(page)["Received"] == "current"
+    assert "We have got your complaint." in child_view(page)
+    through_stage1(page, reference, shots)
 
-        # The child is not happy with the answer and asks for Stage 2 in the chat.
-        answer = check_in_chat(chat, reference, code)
-        assert "The manager has answered your complaint." in answer and STAGE1["child_response"] in answer
-        chat.tap("I'm not happy with the answer")
-        assert "I've asked for someone else to look at your complaint." in chat.page.locator("#messages").inner_text()
-        chat.page.get_by_text("I've asked for someone else").last.scroll_into_view_if_needed()
-        shots.take(chat.page, "child-asks-for-stage2")
-        chat.tap("No thanks")  # the advocate offered again
+    # The child is not happy with the answer and asks for Stage 2 in the chat.
+    answer = check_in_chat(chat, reference, code)
+    assert "The manager has answered your complaint." in answer and STAGE1["child_response"] in answer
+    chat.tap("I'm not happy with the answer")
+    assert "I've asked for someone else to look at your complaint." in chat.page.locator("#messages").inner_text()
+    chat.page.get_by_text("I've asked for someone else").last.scroll_into_view_if_needed()
+    shots.take(chat.page, "child-asks-for-stage2")
+    chat.tap("No thanks")  # the advocate offered again
 
-        page.reload()
-        assert state(page) == "Stage 2 requested: agree statement of complaint"
-        assert stepper(page)["Stage 2"] == "current"
-        last = page.locator("#timeline li").last.inner_text()
-        assert "Asked for Stage 2 by the child, by the assistant" in last
-        assert "Asked in the chat with their reference and code" in last
-        stage2_to_ombudsman(page, reference, shots)
-        assert timeline(page) == [
-            "Received",
-            "Acknowledged",
-            "Stage 1 response sent",
-            "Asked for Stage 2",
-            *LATER_STEPS,
-        ]
+    page.reload()
+    assert state(page) == "Stage 2 requested: agree statement of complaint"
+    assert stepper(page)["Stage 2"] == "current"
+    last = page.locator("#timeline li").last.inner_text()
+    assert "Asked for Stage 2 by the child, by the assistant" in last
+    assert "Asked in the chat with their reference and code" in last
+    stage2_to_ombudsman(page, reference, shots)
+    assert timeline(page) == [
+        "Received",
+        "Acknowledged",
+        "Stage 1 response sent",
+        "Asked for Stage 2",
+        *LATER_STEPS,
+    ]
 
-        # The child checks once more: finished, and where to go next.
-        answer = check_in_chat(chat, reference, code)
-        assert "Your complaint is finished." in answer
-        assert "Ombudsman" in answer and OMBUDSMAN_FOR_CHILD in answer
-        assert STAGE3["child_response"] in answer and "They agreed with your complaint." in answer
-        assert "I'm not happy with the answer" not in chat.choices.all_inner_texts()
-        shots.take(chat.page, "child-checks-in-chat")
+    # The child checks once more: finished, and where to go next.
+    answer = check_in_chat(chat, reference, code)
+    assert "Your complaint is finished." in answer
+    assert "Ombudsman" in answer and OMBUDSMAN_FOR_CHILD in answer
+    assert STAGE3["child_response"] in answer and "They agreed with your complaint." in answer
+    assert "I'm not happy with the answer" not in chat.choices.all_inner_texts()
+    shots.take(chat.page, "child-checks-in-chat")
+    chat.page.context.close()
+    page.close()
 
 
 @pytest.mark.usefixtures("officer")
 def test_a_parents_phone_complaint_goes_through_every_stage_to_the_ombudsman(
-    stack: RunningStack, tmp_path: Path
+    browser: Browser, stack: RunningStack, tmp_path: Path
 ) -> None:
     shots = Screenshots(tmp_path, "phone")
-    with chromium() as browser:
-        page = staff_page(browser, stack, "/staff/cases")
-        add_homes(page, stack)
-        page.goto(f"{stack.backend_url}/staff/cases/new")
-        form = page.locator("form#intake")
-        form.locator("input[name=kind][value=complaint]").check()
-        form.locator("select[name=home]").select_option("stat-oak")
-        form.locator("input[name=services][value=stat-elm]").check()
-        form.locator("select[name=received_via]").select_option("phone")
-        form.locator("select[name=complainant]").select_option("parent_relative")
-        form.locator("input[name=complainant_name]").fill("Jo Evans (mother)")
-        form.locator("textarea[name=consent_note]").fill(
-            "Alex agreed on the phone that day that his mum speaks for him."
-        )
-        form.locator("input[name=first_name]").fill("Alex")
-        form.locator("textarea[name=what_happened]").fill(
-            "Alex's phone is taken every night at both homes he stays at, and nobody has explained why."
-        )
-        form.locator("textarea[name=desired_outcome]").fill("Alex keeps his phone at night, or is told the reason.")
-        form.locator("input[name=categories][value=privacy]").check()
-        form.locator("input[name=advocacy_offered]").check()
-        shots.take(page, "sent", "intake-form")
-        with page.expect_navigation():
-            form.get_by_role("button", name="Record it").click()
-        reference = page.locator("#new-reference").inner_text()
-        assert reference.startswith("CMP-") and re.fullmatch(r"[A-Z0-9]{6}", page.locator("#new-code").inner_text())
+    page = staff_page(browser, stack, "/staff/cases")
+    add_homes(page, stack)
+    page.goto(f"{stack.backend_url}/staff/cases/new")
+    form = page.locator("form#intake")
+    form.locator("input[name=kind][value=complaint]").check()
+    form.locator("select[name=home]").select_option("stat-oak")
+    form.locator("input[name=services][value=stat-elm]").check()
+    form.locator("select[name=received_via]").select_option("phone")
+    form.locator("select[name=complainant]").select_option("parent_relative")
+    form.locator("input[name=complainant_name]").fill("Jo Evans (mother)")
+    form.locator("textarea[name=consent_note]").fill("Alex agreed on the phone that day that his mum speaks for him.")
+    form.locator("input[name=first_name]").fill("Alex")
+    form.locator("textarea[name=what_happened]").fill(
+        "Alex's phone is taken every night at both homes he stays at, and nobody has explained why."
+    )
+    form.locator("textarea[name=desired_outcome]").fill("Alex keeps his phone at night, or is told the reason.")
+    form.locator("input[name=categories][value=privacy]").check()
+    form.locator("input[name=advocacy_offered]").check()
+    shots.take(page, "sent", "intake-form")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Record it").click()
+    reference = page.locator("#new-reference").inner_text()
+    assert reference.startswith("CMP-") and re.fullmatch(r"[A-Z0-9]{6}", page.locator("#new-code").inner_text())
 
-        with page.expect_navigation():
-            page.get_by_role("link", name="Open the case").click()
-        assert page.locator("#complainant").inner_text() == "Parent or relative: Jo Evans (mother)"
-        facts = page.locator("dl.facts").first.inner_text()
-        assert "Oak House" in facts and "Elm Lodge" in facts  # both services, each counted
-        assert "Alex agreed on the phone that day" in facts
-        # Its first line: how and when it came, and who recorded it (once, not twice).
-        assert f"Received by telephone, recorded by {OFFICER}" in page.locator("#timeline li").first.inner_text()
-        assert timeline(page) == ["Received"]
-        through_stage1(page, reference, shots)
-        do_step(page, reference, "request_stage2", note="Alex's mum phoned: they are not happy with the answer.")
-        assert stepper(page)["Stage 2"] == "current"
-        stage2_to_ombudsman(page, reference, shots)
-        assert timeline(page) == [
-            "Received",
-            "Acknowledged",
-            "Stage 1 response sent",
-            "Asked for Stage 2",
-            *LATER_STEPS,
-        ]
+    with page.expect_navigation():
+        page.get_by_role("link", name="Open the case").click()
+    assert page.locator("#complainant").inner_text() == "Parent or relative: Jo Evans (mother)"
+    facts = page.locator("dl.facts").first.inner_text()
+    assert "Oak House" in facts and "Elm Lodge" in facts  # both services, each counted
+    assert "Alex agreed on the phone that day" in facts
+    # Its first line: how and when it came, and who recorded it (once, not twice).
+    assert f"Received by telephone, recorded by {OFFICER}" in page.locator("#timeline li").first.inner_text()
+    assert timeline(page) == ["Received"]
+    through_stage1(page, reference, shots)
+    do_step(page, reference, "request_stage2", note="Alex's mum phoned: they are not happy with the answer.")
+    assert stepper(page)["Stage 2"] == "current"
+    stage2_to_ombudsman(page, reference, shots)
+    assert timeline(page) == [
+        "Received",
+        "Acknowledged",
+        "Stage 1 response sent",
+        "Asked for Stage 2",
+        *LATER_STEPS,
+    ]
+    page.close()

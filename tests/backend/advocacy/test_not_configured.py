@@ -12,7 +12,7 @@ from backend.advocacy import Provider, what_happens_next
 from backend.app import create_app
 from backend.config import Settings
 from backend.staff.models import Home
-from tests.backend.advocacy.support import ask, notices, request_row
+from tests.backend.advocacy_notice.support import ask, notices, request_row
 from tests.backend.conftest import login, submit
 
 Client = Callable[..., Awaitable[TestClient]]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from backend.config import Settings, SmtpSettings
 from backend.reminders.job import ADVOCACY_LISTED_DAYS, send_reminders
 from backend.timeutil import utcnow
-from tests.backend.advocacy.support import ask
+from tests.backend.advocacy_notice.support import ask
 from tests.backend.conftest import submit
 from tests.backend.notify.smtp_server import SmtpServer
 

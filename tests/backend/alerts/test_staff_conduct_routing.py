@@ -23,9 +23,11 @@ from backend.concerns.reminders import remind_unread
 from backend.config import Settings
 from backend.reminders.job import send_reminders
 from backend.timeutil import utcnow
-from tests.backend.alerts_support import RecordingHttpServer, SmtpSink, contact, post_alert, wait_for, with_safeguarding
+from tests.backend.alerts_support import RecordingHttpServer, contact, post_alert, with_safeguarding
 from tests.backend.concerns.support import stored_at
 from tests.backend.conftest import login, submit
+from tests.backend.notify.smtp_server import SmtpServer
+from tests.helpers import wait_for_async
 
 MakeStaff = Callable[..., Awaitable[Any]]
 MANAGER_EMAIL = "manager@home.example"
@@ -33,13 +35,6 @@ DUTY_INBOX = "duty@home.example"
 LEAD_EMAIL = "lead@council.example"
 OFFICER_EMAIL = "officer@council.example"
 DEADLINE = 10.0
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    sink = await SmtpSink().start()
-    yield sink
-    await sink.stop()
 
 
 @pytest.fixture
@@ -57,7 +52,7 @@ async def people(make_staff: MakeStaff) -> None:
     await make_staff("officer", "complaints_officer", email=OFFICER_EMAIL)
 
 
-def _configured(settings: Settings, smtp: SmtpSink, hooks: RecordingHttpServer, **extra: Any) -> Settings:
+def _configured(settings: Settings, smtp: SmtpServer, hooks: RecordingHttpServer, **extra: Any) -> Settings:
     options: dict[str, Any] = {
         "notify_emails": (DUTY_INBOX, MANAGER_EMAIL),
         "webhook_url": hooks.url + "/general",
@@ -85,15 +80,15 @@ async def test_an_allegation_against_staff_never_reaches_the_managers_inbox_phon
     aiohttp_client: Callable[..., Awaitable[TestClient]],
     service_headers: dict[str, str],
     db: async_sessionmaker,
-    smtp: SmtpSink,
+    smtp: SmtpServer,
     hooks: RecordingHttpServer,
 ) -> None:
     client = await aiohttp_client(create_app(_configured(settings, smtp, hooks)))
     receipt = await post_alert(client, service_headers, "conduct-route-1", category="staff_conduct")
     alert_id = receipt["alert_id"]
     # Nobody acknowledges: it escalates through the list without the manager.
-    await wait_for(lambda: smtp.to(LEAD_EMAIL) and len(smtp.to(LEAD_EMAIL)) >= 2, within=DEADLINE)
-    await wait_for(lambda: any(r.path == "/conduct" for r in hooks.received), within=DEADLINE)
+    await wait_for_async(lambda: smtp.to(LEAD_EMAIL) and len(smtp.to(LEAD_EMAIL)) >= 2, within=DEADLINE)
+    await wait_for_async(lambda: any(r.path == "/conduct" for r in hooks.received), within=DEADLINE)
     sent = await _notifications(db, alert_id)
     assert ("created", LEAD_EMAIL) in sent and ("created", OFFICER_EMAIL) in sent
     assert ("escalated:1", LEAD_EMAIL) in sent
@@ -116,7 +111,7 @@ async def test_a_later_alert_from_the_same_conversation_is_routed_the_same_way(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
     service_headers: dict[str, str],
     db: async_sessionmaker,
-    smtp: SmtpSink,
+    smtp: SmtpServer,
     hooks: RecordingHttpServer,
 ) -> None:
     client = await aiohttp_client(create_app(_configured(settings, smtp, hooks, escalate_after_seconds=3600)))
@@ -132,7 +127,7 @@ async def test_an_ordinary_alert_still_goes_to_everyone_configured(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
     service_headers: dict[str, str],
     db: async_sessionmaker,
-    smtp: SmtpSink,
+    smtp: SmtpServer,
     hooks: RecordingHttpServer,
 ) -> None:
     client = await aiohttp_client(create_app(_configured(settings, smtp, hooks, escalate_after_seconds=3600)))
@@ -147,7 +142,7 @@ async def test_a_configured_staff_conduct_list_replaces_the_homes_list(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
     service_headers: dict[str, str],
     db: async_sessionmaker,
-    smtp: SmtpSink,
+    smtp: SmtpServer,
     hooks: RecordingHttpServer,
 ) -> None:
     configured = _configured(
@@ -159,7 +154,7 @@ async def test_a_configured_staff_conduct_list_replaces_the_homes_list(
     )
     client = await aiohttp_client(create_app(configured))
     receipt = await post_alert(client, service_headers, "conduct-route-4", category="staff_conduct")
-    await wait_for(lambda: smtp.to("director@council.example"), within=DEADLINE)
+    await wait_for_async(lambda: smtp.to("director@council.example"), within=DEADLINE)
     targets = {target for _, target in await _notifications(db, receipt["alert_id"])}
     assert {"lado@council.example", LEAD_EMAIL, OFFICER_EMAIL, "director@council.example"} <= targets
     assert MANAGER_EMAIL not in targets
@@ -167,7 +162,7 @@ async def test_a_configured_staff_conduct_list_replaces_the_homes_list(
 
 @pytest.mark.usefixtures("people")
 async def test_an_unread_staff_conduct_concern_is_not_reminded_to_the_manager(
-    settings: Settings, db: async_sessionmaker, smtp: SmtpSink, hooks: RecordingHttpServer
+    settings: Settings, db: async_sessionmaker, smtp: SmtpServer, hooks: RecordingHttpServer
 ) -> None:
     configured = _configured(settings, smtp, hooks)
     configured = dataclasses.replace(
@@ -178,9 +173,9 @@ async def test_an_unread_staff_conduct_concern_is_not_reminded_to_the_manager(
     plain = await stored_at(db, configured, old, "plain-concern-01", conversation_id="c2")
     reminded = await remind_unread(db, configured, utcnow())
     assert sorted(reminded) == sorted([staff.id, plain.id])
-    subjects = {rcpt[0]: [] for rcpt, _ in smtp.messages}
-    for rcpt, message in smtp.messages:
-        subjects[rcpt[0]].append(message["Subject"])
+    subjects = {mail.recipients[0]: [] for mail in smtp.received}
+    for mail in smtp.received:
+        subjects[mail.recipients[0]].append(mail.message["Subject"])
     assert all(f"#{staff.id} " not in s for s in subjects.get(MANAGER_EMAIL, []))
     assert any(f"#{plain.id} " in s for s in subjects[MANAGER_EMAIL])  # CONCERN_NOTIFY_EMAILS still work
     assert any(f"#{staff.id} " in s for s in subjects[LEAD_EMAIL])

@@ -22,10 +22,10 @@ from backend.db import make_engine, make_sessionmaker, migrate
 from backend.reminders import schedule as reminders
 from backend.retention import schedule as retention
 from backend.timeutil import utcnow
-from tests.backend.alerts_support import wait_for
 from tests.backend.cluster.conftest import add_staff
 from tests.backend.concerns.support import stored_at
 from tests.backend.notify.smtp_server import SmtpServer
+from tests.helpers import wait_for_async
 
 # Correctness deadline only.
 LIMIT = 15.0
@@ -43,13 +43,6 @@ async def two(pg_settings: Settings) -> AsyncIterator[tuple[async_sessionmaker, 
         await engine.dispose()
 
 
-@pytest.fixture
-async def smtp_server() -> AsyncIterator[SmtpServer]:
-    server = await SmtpServer().start()
-    yield server
-    await server.stop()
-
-
 def _mailing(settings: Settings, port: int) -> Settings:
     return dataclasses.replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=port, security="none"))
 
@@ -62,11 +55,11 @@ async def _b_is_waiting(pg: asyncpg.Connection) -> bool:
 async def test_the_daily_reminder_is_sent_once_when_two_replicas_wake_at_the_same_time(
     pg_settings: Settings,
     two: tuple[async_sessionmaker, async_sessionmaker],
-    smtp_server: SmtpServer,
+    smtp: SmtpServer,
     pg: asyncpg.Connection,
 ) -> None:
     a, b = two
-    settings = _mailing(pg_settings, smtp_server.port)
+    settings = _mailing(pg_settings, smtp.port)
     await add_staff(a, "lead", "safeguarding_lead", email="lead@council.example")
     await stored_at(a, settings, utcnow() - timedelta(days=5), "cluster-concern-1")
     now = utcnow()
@@ -74,11 +67,11 @@ async def test_the_daily_reminder_is_sent_once_when_two_replicas_wake_at_the_sam
     assert sorted(r is None for r in runs) == [False, True]  # one replica sent, the other skipped
     (sent,) = [r for r in runs if r is not None]
     assert [x.username for x in sent] == ["lead"]
-    assert [m.recipients for m in smtp_server.received] == [["lead@council.example"]]
+    assert [m.recipients for m in smtp.received] == [["lead@council.example"]]
     assert await pg.fetchval("SELECT count(*) FROM audit_log WHERE action = 'reminder_sent'") == 1
     # Later the same day (a restarted replica, say): nothing more.
     assert await reminders.daily_run(b, settings, now + timedelta(minutes=5)) is None
-    assert len(smtp_server.received) == 1
+    assert len(smtp.received) == 1
 
 
 async def test_the_daily_purge_runs_once_across_replicas(
@@ -110,7 +103,7 @@ async def test_a_replica_arriving_while_another_runs_the_job_waits_then_skips_it
     await asyncio.wait_for(running.wait(), LIMIT)
     second = asyncio.create_task(once_a_day(b, "cluster_test", day, never))
 
-    await wait_for(lambda: _b_is_waiting(pg), within=LIMIT)  # queued on the job's lock, not running the job
+    await wait_for_async(lambda: _b_is_waiting(pg), within=LIMIT)  # queued on the job's lock, not running the job
     finish.set()
     assert await asyncio.wait_for(first, LIMIT) == "done by A"
     assert await asyncio.wait_for(second, LIMIT) is None
@@ -135,7 +128,7 @@ async def test_if_the_replica_running_the_job_fails_the_waiting_one_does_it(
     await asyncio.wait_for(running.wait(), LIMIT)
     second = asyncio.create_task(once_a_day(b, "cluster_test", day, works))
 
-    await wait_for(lambda: _b_is_waiting(pg), within=LIMIT)
+    await wait_for_async(lambda: _b_is_waiting(pg), within=LIMIT)
     fail.set()
     with pytest.raises(RuntimeError, match="mail server gone"):
         await asyncio.wait_for(first, LIMIT)
@@ -157,16 +150,16 @@ async def test_on_sqlite_the_daily_job_simply_runs_as_before(tmp_path: Path) -> 
 async def test_an_unread_concern_is_reminded_once_when_both_replicas_check_at_once(
     pg_settings: Settings,
     two: tuple[async_sessionmaker, async_sessionmaker],
-    smtp_server: SmtpServer,
+    smtp: SmtpServer,
     pg: asyncpg.Connection,
 ) -> None:
     a, b = two
-    settings = _mailing(pg_settings, smtp_server.port)
+    settings = _mailing(pg_settings, smtp.port)
     await add_staff(a, "lead", "safeguarding_lead", email="lead@council.example")
     concerns = [(await stored_at(a, settings, RECEIVED, f"cluster-unread-{i}")).id for i in range(5)]
     reminded = await asyncio.gather(remind_unread(a, settings, DUE), remind_unread(b, settings, DUE))
     assert sorted(reminded[0] + reminded[1]) == concerns  # each concern by one replica or the other
-    assert len(smtp_server.received) == len(concerns)
+    assert len(smtp.received) == len(concerns)
     counts = await pg.fetch(
         "SELECT concern_id, count(*) AS n FROM safeguarding_concern_events WHERE kind = 'reminder_sent' GROUP BY 1"
     )

@@ -13,7 +13,7 @@ from backend.cluster.notify import Notifier
 from backend.cluster.postgres import connect
 from backend.config import Settings
 from backend.db import make_engine
-from tests.backend.alerts_support import wait_for
+from tests.helpers import wait_for_async
 
 LIMIT = 15.0
 
@@ -46,7 +46,7 @@ async def test_the_listener_keeps_trying_until_the_database_answers(
         await listener.start(wait_seconds=LIMIT)
         assert (tries, listener.connections, resyncs) == (3, 1, [3])
         await pg.execute("NOTIFY cluster_test, 'hello'")
-        await wait_for(lambda: heard == ["hello"], within=LIMIT)
+        await wait_for_async(lambda: heard == ["hello"], within=LIMIT)
     finally:
         await listener.close()
         await engine.dispose()

@@ -27,16 +27,10 @@ from backend.alerts.keys import DISPATCHER
 from backend.alerts.settings import safeguarding_from_env
 from backend.app import create_app
 from backend.config import Settings
-from tests.backend.alerts_support import (
-    RecordingHttpServer,
-    alert_body,
-    contact,
-    post_alert,
-    wait_for,
-    with_safeguarding,
-)
+from tests.backend.alerts_support import RecordingHttpServer, alert_body, contact, post_alert, with_safeguarding
 from tests.backend.cluster.conftest import HEADERS, Replicas
 from tests.backend.conftest import SERVICE_TOKEN
+from tests.helpers import wait_for_async
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -61,7 +55,7 @@ async def test_each_notification_is_sent_once_while_both_replicas_dispatch_and_e
         async def all_sent() -> bool:
             return await pg.fetchval("SELECT count(*) FROM alert_notifications WHERE status = 'sent'") == len(expected)
 
-        await wait_for(all_sent, within=30)
+        await wait_for_async(all_sent, within=30)
         # A second sender would still be mid-send now: wait until neither replica is sending anything.
         for replica in (a, b):
             await replica.app[DISPATCHER].wait_idle()
@@ -147,7 +141,7 @@ async def _serve(settings: Settings, config: Path, log: Path) -> tuple[asyncio.s
         except aiohttp.ClientConnectionError:
             return False
 
-    await wait_for(healthy, within=60, interval=0.2)
+    await wait_for_async(healthy, within=60, interval=0.2)
     return proc, url
 
 
@@ -182,7 +176,7 @@ async def test_a_notification_claimed_by_a_killed_replica_is_sent_by_another_aft
         async def sent() -> bool:
             return await pg.fetchval("SELECT status FROM alert_notifications") == "sent"
 
-        await wait_for(sent, within=30)
+        await wait_for_async(sent, within=30)
         await b.app[DISPATCHER].wait_idle()
         # Two requests in all: the one the killed replica made, and B's after the lease had run out.
         assert [body["alert_id"] for _, body in hook.received] == [alert_id, alert_id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,21 +24,14 @@ from backend.config import Settings, SmtpSettings
 from backend.reminders.job import send_reminders
 from backend.staff.models import AuditEntry
 from backend.timeutil import utcnow
-from tests.backend.alerts_support import wait_for
 from tests.backend.concerns.support import CHILD_WORDS, events, load, stored_at
 from tests.backend.notify.smtp_server import SmtpServer
+from tests.helpers import wait_for_async
 
 MakeStaff = Callable[..., Awaitable[Any]]
 # Friday 4 December 2026, 16:00 UK time: due Monday 7 December, 16:00.
 RECEIVED = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
 DUE = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def smtp_server() -> AsyncIterator[SmtpServer]:
-    server = await SmtpServer().start()
-    yield server
-    await server.stop()
 
 
 def _mailing(settings: Settings, port: int, *extra: str) -> Settings:
@@ -68,19 +61,19 @@ async def _disable(db: async_sessionmaker, user: Any) -> None:
 
 
 async def test_an_unread_overdue_concern_emails_every_lead_and_the_extra_addresses_without_the_childs_words(
-    settings: Settings, db: async_sessionmaker, staff: Any, smtp_server: SmtpServer
+    settings: Settings, db: async_sessionmaker, staff: Any, smtp: SmtpServer
 ) -> None:
     await _disable(db, staff[1])
-    configured = _mailing(settings, smtp_server.port, "dsl@council.example")
+    configured = _mailing(settings, smtp.port, "dsl@council.example")
     concern = await stored_at(db, settings, RECEIVED, "overdue-key-1", category="neglect")
     now = DUE + timedelta(minutes=1)
     assert await remind_unread(db, configured, now) == [concern.id]
-    assert sorted(r for m in smtp_server.received for r in m.recipients) == [
+    assert sorted(r for m in smtp.received for r in m.recipients) == [
         "dsl@council.example",
         "lead-a@council.example",
         "lead-b@council.example",
     ]
-    mail = smtp_server.received[0].message
+    mail = smtp.received[0].message
     assert mail["Subject"] == f"Safeguarding concern #{concern.id} not read yet - home-1"
     body = mail.get_payload(decode=True).decode()
     for expected in (
@@ -102,27 +95,27 @@ async def test_an_unread_overdue_concern_emails_every_lead_and_the_extra_address
 
 
 async def test_a_concern_is_reminded_at_most_once_in_24_hours(
-    settings: Settings, db: async_sessionmaker, staff: Any, smtp_server: SmtpServer
+    settings: Settings, db: async_sessionmaker, staff: Any, smtp: SmtpServer
 ) -> None:
-    configured = _mailing(settings, smtp_server.port)
+    configured = _mailing(settings, smtp.port)
     concern = await stored_at(db, settings, RECEIVED, "overdue-key-2")
     first = DUE + timedelta(minutes=5)
     assert await remind_unread(db, configured, first) == [concern.id]
-    sent = len(smtp_server.received)
+    sent = len(smtp.received)
     for later in (first + timedelta(minutes=5), first + timedelta(hours=23, minutes=59)):
         assert await remind_unread(db, configured, later) == []
-    assert len(smtp_server.received) == sent
+    assert len(smtp.received) == sent
     assert await remind_unread(db, configured, first + timedelta(hours=24)) == [concern.id]
-    assert len(smtp_server.received) == 2 * sent
+    assert len(smtp.received) == 2 * sent
     kinds = [e.kind for e in await events(db, concern.id)]
     assert kinds.count("reminder_sent") == 2
 
 
 async def test_only_unread_concerns_past_their_working_day_are_reminded(
-    settings: Settings, db: async_sessionmaker, staff: Any, smtp_server: SmtpServer
+    settings: Settings, db: async_sessionmaker, staff: Any, smtp: SmtpServer
 ) -> None:
     lead = staff[0]
-    configured = _mailing(settings, smtp_server.port)
+    configured = _mailing(settings, smtp.port)
     unread = await stored_at(db, settings, RECEIVED, "unread-key-1")
     read = await stored_at(db, settings, RECEIVED, "read-key-001")
     closed = await stored_at(db, settings, RECEIVED, "closed-key-01")
@@ -174,28 +167,28 @@ async def test_the_backend_runs_the_reminder_loop_by_itself(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
     db: async_sessionmaker,
     staff: Any,
-    smtp_server: SmtpServer,
+    smtp: SmtpServer,
 ) -> None:
     concern = await stored_at(db, settings, utcnow() - timedelta(days=10), "loop-key-001")
     configured = dataclasses.replace(
-        _mailing(settings, smtp_server.port), concerns=ConcernSettings(reminder_period_seconds=0.05)
+        _mailing(settings, smtp.port), concerns=ConcernSettings(reminder_period_seconds=0.05)
     )
     client = await aiohttp_client(create_app(configured))
     assert not client.app[REMINDER_TASK].done()
-    await wait_for(lambda: len(smtp_server.received) >= 2, within=10)
+    await wait_for_async(lambda: len(smtp.received) >= 2, within=10)
     assert (await load(db, concern.id)).last_reminder_at is not None
 
 
 async def test_the_daily_reminder_tells_each_lead_how_many_concerns_are_open_and_overdue(
-    settings: Settings, db: async_sessionmaker, staff: Any, smtp_server: SmtpServer
+    settings: Settings, db: async_sessionmaker, staff: Any, smtp: SmtpServer
 ) -> None:
     await stored_at(db, settings, utcnow() - timedelta(days=10), "daily-old-01", category="staff_conduct")
     await stored_at(db, settings, utcnow(), "daily-new-01")
-    sent = await send_reminders(db, _mailing(settings, smtp_server.port), utcnow())
+    sent = await send_reminders(db, _mailing(settings, smtp.port), utcnow())
     leads = {r.username: r for r in sent if r.username.startswith("lead")}
     assert set(leads) == {"lead-a", "lead-b", "lead-c", "lead-gone"}
     assert "manager" not in {r.username for r in sent}  # no due cases, and concerns are for leads
-    mails = {m.recipients[0]: m.message for m in smtp_server.received}
+    mails = {m.recipients[0]: m.message for m in smtp.received}
     assert set(mails) == {"lead-a@council.example", "lead-b@council.example", "gone@council.example"}
     mail = mails["lead-a@council.example"]
     assert mail["Subject"] == "Safeguarding concerns: 1 overdue, 2 open"
@@ -218,12 +211,12 @@ def test_concern_settings_come_from_the_environment_and_mistakes_stop_start_up()
 
 
 async def test_times_in_the_reminder_are_uk_clock_times_in_summer_too(
-    settings: Settings, db: async_sessionmaker, staff: Any, smtp_server: SmtpServer
+    settings: Settings, db: async_sessionmaker, staff: Any, smtp: SmtpServer
 ) -> None:
     """Times in the email are UK clock times (BST in summer)."""
     concern = await stored_at(db, settings, datetime(2026, 7, 2, 8, 0, tzinfo=UTC), "summer-key-1")
-    await remind_unread(db, _mailing(settings, smtp_server.port), datetime(2026, 7, 3, 9, 1, tzinfo=UTC))
-    body = smtp_server.received[0].message.get_payload(decode=True).decode()
+    await remind_unread(db, _mailing(settings, smtp.port), datetime(2026, 7, 3, 9, 1, tzinfo=UTC))
+    body = smtp.received[0].message.get_payload(decode=True).decode()
     assert "Received (UK time): Thu 2 Jul 2026, 09:00" in body
     assert "Due (UK time): Fri 3 Jul 2026, 09:00" in body
     assert f"/staff/concerns/{concern.id}" in body

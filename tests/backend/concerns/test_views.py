@@ -17,9 +17,11 @@ from backend.app import create_app
 from backend.concerns.store import close, mark_read
 from backend.config import Settings
 from backend.timeutil import utcnow
-from tests.backend.alerts_support import SmtpSink, read_sse, wait_for, with_safeguarding
+from tests.backend.alerts_support import read_sse, with_safeguarding
 from tests.backend.concerns.support import CHILD_WORDS, events, load, post_concern, stored_at
 from tests.backend.conftest import login
+from tests.backend.notify.smtp_server import SmtpServer
+from tests.helpers import wait_for_async
 
 MakeStaff = Callable[..., Awaitable[Any]]
 LIMIT_SECONDS = 10.0
@@ -146,7 +148,7 @@ async def test_turning_into_an_alert_makes_exactly_one_alert_with_one_set_of_not
     db: async_sessionmaker,
     make_staff: MakeStaff,
 ) -> None:
-    smtp = await SmtpSink().start()
+    smtp = await SmtpServer().start()
     try:
         # About staff: told on the staff-conduct route, never the general (duty) list.
         configured = with_safeguarding(
@@ -169,7 +171,7 @@ async def test_turning_into_an_alert_makes_exactly_one_alert_with_one_set_of_not
         stream.close()
         again = await client.post(url, data={"csrf_token": csrf}, allow_redirects=False)
         assert again.status == 409
-        await wait_for(lambda: smtp.to("conduct@council.example"), within=LIMIT_SECONDS)
+        await wait_for_async(lambda: smtp.to("conduct@council.example"), within=LIMIT_SECONDS)
         async with db() as session:
             alert = await session.scalar(select(Alert))
             alerts = await session.scalar(select(func.count()).select_from(Alert))
@@ -177,7 +179,7 @@ async def test_turning_into_an_alert_makes_exactly_one_alert_with_one_set_of_not
             created_by = await session.scalar(select(AlertEvent.actor_name).where(AlertEvent.kind == "created"))
         assert first.headers["Location"] == f"/staff/alerts/{alert.id}"
         assert (name, pushed["id"]) == ("alert", alert.id)
-        assert (alerts, notifications, len(smtp.messages)) == (1, 1, 1)
+        assert (alerts, notifications, len(smtp.received)) == (1, 1, 1)
         assert smtp.to("duty@home.example") == []
         assert (alert.source, alert.severity, alert.category) == ("concern", "high", "staff_conduct")
         assert (alert.message, alert.conversation_id, alert.home_code) == (CHILD_WORDS, "conv-abc-123", "home-1")

@@ -9,7 +9,7 @@ import os
 import sqlite3
 import sys
 from asyncio.subprocess import PIPE
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -34,13 +34,6 @@ def _sql(settings: Settings, query: str, *args: object) -> list[tuple]:
 
 
 @pytest.fixture
-async def smtp_server() -> AsyncIterator[SmtpServer]:
-    server = await SmtpServer().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def cases(
     client: TestClient,
     service_headers: dict[str, str],
@@ -58,12 +51,12 @@ async def cases(
 
 
 async def test_each_manager_gets_only_their_homes_cases_by_email(
-    settings: Settings, db: async_sessionmaker, cases: dict[str, str], smtp_server: SmtpServer
+    settings: Settings, db: async_sessionmaker, cases: dict[str, str], smtp: SmtpServer
 ) -> None:
-    smtp = SmtpSettings(host="127.0.0.1", port=smtp_server.port, security="none")
-    sent = await send_reminders(db, dataclasses.replace(settings, smtp=smtp), utcnow())
+    mail_server = SmtpSettings(host="127.0.0.1", port=smtp.port, security="none")
+    sent = await send_reminders(db, dataclasses.replace(settings, smtp=mail_server), utcnow())
     assert [(r.username, r.overdue) for r in sent] == [("manager1", 1)]
-    (mail,) = smtp_server.received
+    (mail,) = smtp.received
     assert mail.recipients == ["m1@home.example"]
     assert mail.message["Subject"] == "Complaints: 1 overdue, 0 due soon"
     body = mail.message.get_payload()

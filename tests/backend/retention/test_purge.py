@@ -27,10 +27,10 @@ from backend.db import make_engine, make_sessionmaker
 from backend.retention.job import PurgeReport, purge
 from backend.retention.settings import RetentionSettings
 from backend.timeutil import utcnow
-from tests.backend.alerts_support import alert_body, wait_for
+from tests.backend.alerts_support import alert_body
 from tests.backend.concerns.support import concern_body
 from tests.backend.conftest import SERVICE_TOKEN, login
-from tests.helpers import sqlite_rows
+from tests.helpers import sqlite_rows, wait_for_async
 
 ROOT = Path(__file__).resolve().parents[3]
 # Rasa 3.6's SQLEvent table, column for column.
@@ -288,4 +288,4 @@ async def test_the_server_runs_the_job_by_itself(
     # The clock says the daily time has come at once (and then not again for a day).
     monkeypatch.setattr(backend.retention.schedule, "seconds_until", lambda at, now: next(waits, 86_400.0))
     await aiohttp_client(create_app(dataclasses.replace(retained, retention=replace_run_at(retained, time(3, 0)))))
-    await wait_for(lambda: not _senders(tracker), within=30)
+    await wait_for_async(lambda: not _senders(tracker), within=30)

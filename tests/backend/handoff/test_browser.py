@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from backend.alerts.settings import SafeguardingSettings
 from backend.config import Settings
 from backend.db import migrate
-from tests.backend.alerts_support import RecordingHttpServer
-from tests.backend.browser.server import BackendThread
+from tests.backend.alerts_support import RecordingHttpServer, add_lead, raise_alert
 from tests.backend.conftest import SERVICE_TOKEN, STAFF_PASSWORD
-from tests.backend.test_alerts_browser import CHROMIUM_ARGS, SCREENSHOTS, _alert, _seed
+from tests.backend.server import BackendThread
+from tests.browser import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -58,26 +58,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BackendThr
         settings, safeguarding=SafeguardingSettings(rasa_url=rasa.server.url, rasa_token="stand-in-token")
     )
     migrate(settings.database_url)
-    asyncio.run(_seed(settings))
+    asyncio.run(add_lead(settings))
     server = BackendThread(settings).start()
     yield server, rasa
     server.stop()
     rasa.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def test_staff_join_talk_see_the_reply_and_hand_back(
     stack: tuple[BackendThread, RasaStandIn], browser: Browser
 ) -> None:
     server, rasa = stack
-    alert_id = _alert(server, "handoff-browser-1", "i dont feel safe here")
+    alert_id = raise_alert(server, "handoff-browser-1", "i dont feel safe here")
     page = browser.new_page(viewport={"width": 1180, "height": 900}, locale="en-GB", timezone_id="Europe/London")
     page.goto(f"{server.url}/staff/login?next=/staff/alerts/{alert_id}")
     page.fill("input[name=username]", "lead")

@@ -17,7 +17,8 @@ from backend.alerts.models import Alert, AlertEvent, AlertNotification
 from backend.app import create_app
 from backend.config import Settings
 from backend.staff.models import AuditEntry
-from tests.backend.alerts_support import RecordingHttpServer, alert_body, wait_for, with_safeguarding
+from tests.backend.alerts_support import RecordingHttpServer, alert_body, with_safeguarding
+from tests.helpers import wait_for_async
 
 
 async def _count(db: async_sessionmaker, model: Any) -> int:
@@ -62,7 +63,7 @@ async def test_a_repeated_idempotency_key_returns_the_same_alert_and_notifies_on
         again = await client.post("/api/v1/alerts", json=alert_body("same-key-123"), headers=service_headers)
         assert (first.status, again.status) == (201, 200)
         assert (await first.json())["alert_id"] == (await again.json())["alert_id"]
-        await wait_for(lambda: len(hook.received) >= 1)
+        await wait_for_async(lambda: len(hook.received) >= 1)
         await asyncio.sleep(0.3)  # time for a wrong second notification to show up
         assert len(hook.received) == 1
         assert await _count(db, Alert) == 1

@@ -20,19 +20,13 @@ from backend.alerts.settings import RetryPolicy
 from backend.app import create_app
 from backend.config import Settings
 from backend.staff.models import Home
-from tests.backend.advocacy.support import PROVIDER_EMAIL, ask, configured, notices, request_row, settled
-from tests.backend.alerts_support import RecordingHttpServer, wait_for
+from tests.backend.advocacy_notice.support import PROVIDER_EMAIL, ask, configured, notices, request_row, settled
+from tests.backend.alerts_support import RecordingHttpServer
 from tests.backend.conftest import login, submit
 from tests.backend.notify.smtp_server import SmtpServer
+from tests.helpers import wait_for_async
 
 Client = Callable[..., Awaitable[TestClient]]
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    server = await SmtpServer().start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -93,7 +87,7 @@ async def test_a_failed_email_is_retried_and_each_attempt_counted(
             row = await request_row(db, receipt["id"])
             return row.provider_notice == "pending" and row.provider_notice_attempts >= 1
 
-        await wait_for(pending_after_a_failure, within=5, interval=0.005)
+        await wait_for_async(pending_after_a_failure, within=5, interval=0.005)
         row = await request_row(db, receipt["id"])
         assert "451" in (row.provider_notice_error or "")
         await settled(client)
@@ -144,7 +138,7 @@ async def test_two_backend_processes_on_one_database_send_each_notice_once(
         async def all_delivered() -> bool:
             return all(n.status == "sent" for n in await notices(db)) and len(hook.received) >= len(ids)
 
-        await wait_for(all_delivered, within=15)
+        await wait_for_async(all_delivered, within=15)
         # Both kept polling all along; let anything still in flight finish before counting.
         await asyncio.sleep(0.3)
         await settled(a)
@@ -171,7 +165,7 @@ async def test_a_notice_left_pending_by_a_stopped_backend_is_sent_by_the_next_st
         async def first_attempt_failed() -> bool:
             return (await request_row(db, receipt["id"])).provider_notice_attempts == 1
 
-        await wait_for(first_attempt_failed, within=5)
+        await wait_for_async(first_attempt_failed, within=5)
         await first.close()  # stops between the failed attempt and its retry
         assert (await request_row(db, receipt["id"])).provider_notice == "pending"
         second = await aiohttp_client(create_app(slow))
@@ -179,7 +173,7 @@ async def test_a_notice_left_pending_by_a_stopped_backend_is_sent_by_the_next_st
         async def delivered() -> bool:
             return (await request_row(db, receipt["id"])).provider_notice == "delivered"
 
-        await wait_for(delivered, within=5)
+        await wait_for_async(delivered, within=5)
         await settled(second)
         assert [r.body["request_id"] for r in hook.received] == [receipt["id"], receipt["id"]]
     finally:

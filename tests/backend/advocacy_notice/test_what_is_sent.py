@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from backend.app import create_app
 from backend.config import Settings
 from backend.deadlines import LONDON, local_date
-from tests.backend.advocacy.support import ask, configured, notices, request_row, settled
+from tests.backend.advocacy_notice.support import ask, configured, notices, request_row, settled
 from tests.backend.alerts_support import RecordingHttpServer
 from tests.backend.conftest import submit
 from tests.backend.notify.smtp_server import SmtpServer

@@ -12,9 +12,10 @@ from aiohttp.test_utils import TestClient
 from backend.alerts.settings import Contact, SafeguardingSettings
 from backend.app import create_app
 from backend.config import Settings
-from tests.backend.alerts_support import alert_body, wait_for
+from tests.backend.alerts_support import alert_body
 from tests.backend.conftest import SERVICE_TOKEN
 from tests.backend.test_postgres import pg_settings  # noqa: F401 - the fixture
+from tests.helpers import wait_for_async
 
 HEADERS = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
@@ -40,7 +41,7 @@ async def test_alert_round_trip_on_postgres(
         async def escalated() -> bool:
             return await conn.fetchval("SELECT escalation_level FROM alerts WHERE id=$1", alert_id) == 1
 
-        await wait_for(escalated, within=3)
+        await wait_for_async(escalated, within=3)
         row = await conn.fetchrow("SELECT conversation_id, preceding_turns, status FROM alerts WHERE id=$1", alert_id)
         assert (row["conversation_id"], row["status"]) == ("conv-abc-123", "escalated")
         assert await conn.fetchval("SELECT count(*) FROM alerts") == 1

@@ -1,7 +1,7 @@
 """The live alerts page in Debian's Chromium: a new alert appears without reload with highlight, badge, title
 flash and beep; a child's HTML never runs; acknowledging from the alert page records who.
 
-Also measures the time from POST /api/v1/alerts to the row being in the page (printed with -s).
+How fast a row appears is measured by `make benchmark` (scripts/benchmark.py), not here.
 A screenshot goes to test-output/screenshots/alerts-live.png.
 """
 
@@ -9,27 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import statistics
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from backend.auth import hash_password
 from backend.config import Settings
-from backend.db import make_engine, make_sessionmaker, migrate
-from backend.models import StaffUser
-from tests.backend.browser.server import BackendThread
+from backend.db import migrate
+from tests.backend.alerts_support import add_lead, raise_alert
 from tests.backend.conftest import SERVICE_TOKEN, STAFF_PASSWORD
+from tests.backend.server import BackendThread
+from tests.browser import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 XSS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> he hurt me'
 # Counts the page's beeps: every beep makes oscillators through the Web Audio API.
 COUNT_BEEPS = """
@@ -39,47 +32,15 @@ AudioContext.prototype.createOscillator = function () { window.__beeps += 1; ret
 """
 
 
-async def _seed(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    async with make_sessionmaker(engine)() as session:
-        session.add(StaffUser(username="lead", role="safeguarding_lead", password_hash=hash_password(STAFF_PASSWORD)))
-        await session.commit()
-    await engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendThread]:
     db_file = tmp_path_factory.mktemp("alerts-browser") / "backend.sqlite3"
     settings = Settings(database_url=f"sqlite+aiosqlite:///{db_file}", service_token=SERVICE_TOKEN, reminder_time=None)
     migrate(settings.database_url)
-    asyncio.run(_seed(settings))
+    asyncio.run(add_lead(settings))
     server = BackendThread(settings).start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _alert(server: BackendThread, key: str, message: str, severity: str = "high") -> int:
-    body = {
-        "idempotency_key": key,
-        "conversation_id": "tablet-conv-42",
-        "home": "oak-house",
-        "category": "physical_abuse",
-        "severity": severity,
-        "matched": ["hurt me"],
-        "message": message,
-        "preceding_turns": [{"speaker": "bot", "text": "What happened?", "time": None}],
-        "detected_at": datetime.now(UTC).isoformat(),
-        "source": "detector",
-    }
-    return server.post_json("/api/v1/alerts", body, SERVICE_TOKEN)["alert_id"]
 
 
 def _logged_in(browser: Browser, url: str) -> tuple[Page, list[str]]:
@@ -102,7 +63,7 @@ def _logged_in(browser: Browser, url: str) -> tuple[Page, list[str]]:
 def test_a_new_alert_appears_live_with_every_cue_and_escaped(backend: BackendThread, browser: Browser) -> None:
     page, problems = _logged_in(browser, backend.url)
     expect(page.locator("#open-count")).to_have_text("0 open")
-    alert_id = _alert(backend, "browser-xss-0001", XSS, severity="immediate")
+    alert_id = raise_alert(backend, "browser-xss-0001", XSS, severity="immediate")
     row = page.locator(f'tr[data-id="{alert_id}"]')
     expect(row).to_be_visible(timeout=10_000)  # arrives without reload; speed is for scripts/benchmark.py
     expect(row).to_have_class("alert-row row-sev-immediate status-new fresh")
@@ -124,19 +85,4 @@ def test_a_new_alert_appears_live_with_every_cue_and_escaped(backend: BackendThr
     expect(page.locator(".statebox")).to_contain_text("Acknowledged by the safeguarding lead (lead)")
     page.screenshot(path=str(SCREENSHOTS / "alert-detail.png"), full_page=True)
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
-    page.close()
-
-
-def test_time_from_post_to_the_row_in_the_browser(backend: BackendThread, browser: Browser) -> None:
-    page, _ = _logged_in(browser, backend.url)
-    times = []
-    for i in range(20):
-        started = time.perf_counter()
-        alert_id = _alert(backend, f"browser-timing-{i:04d}", f"test message {i}")
-        page.locator(f'tr[data-id="{alert_id}"]').wait_for(state="attached", timeout=10_000)
-        times.append(time.perf_counter() - started)
-    median, worst = statistics.median(times), max(times)
-    print(
-        f"\nPOST -> row on the live page (Chromium): median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms (n=20)"
-    )
     page.close()

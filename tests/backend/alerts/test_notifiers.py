@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -16,7 +15,9 @@ from backend.alerts.models import AlertEvent, AlertNotification, NotificationAtt
 from backend.alerts.settings import safeguarding_from_env
 from backend.app import create_app
 from backend.config import Settings
-from tests.backend.alerts_support import RecordingHttpServer, SmtpSink, post_alert, wait_for, with_safeguarding
+from tests.backend.alerts_support import RecordingHttpServer, post_alert, with_safeguarding
+from tests.backend.notify.smtp_server import SmtpServer
+from tests.helpers import wait_for_async
 
 Client = Callable[..., Awaitable[TestClient]]
 
@@ -39,12 +40,12 @@ async def test_a_failing_webhook_is_retried_with_growing_waits_and_each_attempt_
         configured = with_safeguarding(settings, webhook_url=hook.url, retry_base_seconds=0.2)
         client = await aiohttp_client(create_app(configured))
         await post_alert(client, service_headers)
-        await wait_for(lambda: len(hook.received) >= 3, within=5)
-        await wait_for(lambda: _notification(db), within=2)
+        await wait_for_async(lambda: len(hook.received) >= 3, within=5)
+        await wait_for_async(lambda: _notification(db), within=2)
         gaps = [b.at - a.at for a, b in zip(hook.received, hook.received[1:], strict=False)]
         assert gaps[0] >= 0.2
         assert gaps[1] >= 0.4  # exponential: base, then 2 x base
-        await wait_for(lambda: _sent(db), within=2)
+        await wait_for_async(lambda: _sent(db), within=2)
         attempts = await _attempts(db)
         assert [(a.number, a.ok) for a in attempts] == [(1, False), (2, False), (3, True)]
         assert "HTTP 500" in attempts[0].error
@@ -70,7 +71,7 @@ async def test_after_the_last_attempt_the_failure_is_recorded_on_the_alert(
             note = await _notification(db)
             return note is not None and note.status == "failed"
 
-        await wait_for(failed, within=3)
+        await wait_for_async(failed, within=3)
         assert len(await _attempts(db)) == 3
         async with db() as session:
             event = await session.scalar(select(AlertEvent).where(AlertEvent.kind == "notify_failed"))
@@ -88,7 +89,7 @@ async def test_the_webhook_carries_no_childs_words(
     try:
         client = await aiohttp_client(create_app(with_safeguarding(settings, webhook_url=hook.url)))
         receipt = await post_alert(client, service_headers)
-        await wait_for(lambda: hook.received)
+        await wait_for_async(lambda: hook.received)
         body = hook.received[0].body
         assert body["alert_id"] == receipt["alert_id"]
         assert (body["home"], body["category"], body["severity"]) == ("home-1", "physical_abuse", "high")
@@ -103,14 +104,14 @@ async def test_the_webhook_carries_no_childs_words(
 async def test_the_email_links_to_the_alert_without_the_childs_words(
     settings: Settings, aiohttp_client: Client, service_headers: dict[str, str]
 ) -> None:
-    smtp = await SmtpSink().start()
+    smtp = await SmtpServer().start()
     try:
         configured = with_safeguarding(
             settings, smtp_port=smtp.port, notify_emails=("duty@home.example", "dsl@la.example")
         )
         client = await aiohttp_client(create_app(configured))
         receipt = await post_alert(client, service_headers)
-        await wait_for(lambda: len(smtp.messages) == 2)
+        await wait_for_async(lambda: len(smtp.received) == 2)
         message = smtp.to("dsl@la.example")[0]
         assert message["Subject"] == f"Safeguarding alert #{receipt['alert_id']} - home-1 - high"
         body = message.get_payload(decode=True).decode()
@@ -124,7 +125,7 @@ async def test_the_email_links_to_the_alert_without_the_childs_words(
 async def test_pending_notifications_are_sent_after_a_restart(
     settings: Settings, aiohttp_client: Client, service_headers: dict[str, str], db: async_sessionmaker
 ) -> None:
-    smtp = await SmtpSink().start()
+    smtp = await SmtpServer().start()
     port = smtp.port
     await smtp.stop()  # the mail server is down when the alert arrives
     configured = with_safeguarding(
@@ -132,16 +133,15 @@ async def test_pending_notifications_are_sent_after_a_restart(
     )
     first = await aiohttp_client(create_app(configured))
     await post_alert(first, service_headers)
-    await wait_for(lambda: _attempts(db), within=3)
+    await wait_for_async(lambda: _attempts(db), within=3)
     await first.close()
     assert (await _notification(db)).status == "pending"
-    smtp = SmtpSink(port=port)
-    smtp._server = await asyncio.start_server(smtp._session, "127.0.0.1", port)
+    smtp = await SmtpServer(port=port).start()  # back on the same port
     try:
         second = await aiohttp_client(create_app(configured))  # noqa: F841 - running is the point
-        await wait_for(lambda: smtp.to("duty@home.example"), within=3)
-        assert len(smtp.messages) == 1
-        await wait_for(lambda: _sent(db), within=2)
+        await wait_for_async(lambda: smtp.to("duty@home.example"), within=3)
+        assert len(smtp.received) == 1
+        await wait_for_async(lambda: _sent(db), within=2)
     finally:
         await smtp.stop()
 

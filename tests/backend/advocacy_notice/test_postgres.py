@@ -15,11 +15,12 @@ from aiohttp.test_utils import TestClient
 
 from backend.app import create_app
 from backend.config import Settings
-from tests.backend.advocacy.support import ask, configured, settled
-from tests.backend.alerts_support import RecordingHttpServer, wait_for
+from tests.backend.advocacy_notice.support import ask, configured, settled
+from tests.backend.alerts_support import RecordingHttpServer
 from tests.backend.conftest import SERVICE_TOKEN
 from tests.backend.notify.smtp_server import SmtpServer
 from tests.backend.test_postgres import pg_settings  # noqa: F401 - the fixture
+from tests.helpers import wait_for_async
 
 HEADERS = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
@@ -40,7 +41,7 @@ async def test_two_replicas_send_each_notice_once_and_every_request_ends_deliver
                 n = await conn.fetchval("SELECT count(*) FROM advocacy_requests WHERE provider_notice = 'delivered'")
                 return n == len(ids)
 
-            await wait_for(all_delivered, within=20)
+            await wait_for_async(all_delivered, within=20)
             await asyncio.sleep(0.3)  # both replicas keep polling: give a double send the chance to show
             await settled(a)
             await settled(b)

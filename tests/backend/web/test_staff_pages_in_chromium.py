@@ -10,10 +10,9 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from backend.auth import hash_password
 from backend.config import Settings
@@ -22,21 +21,12 @@ from backend.deadlines import local_date
 from backend.models import StaffUser
 from backend.staff.models import Home, HomeManager
 from backend.timeutil import utcnow
-from tests.backend.browser.server import BackendThread
 from tests.backend.conftest import SERVICE_TOKEN, STAFF_PASSWORD
+from tests.backend.server import BackendThread
+from tests.browser import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 LAPTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 820, "height": 1180}
 XSS_TEXT = '<script>window.__pwned = 1; alert("x")</script><img src=x onerror="window.__pwned = 2"> they shouted'
@@ -100,14 +90,6 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BackendT
         conn.execute(by_ref.format("due_on = ?"), (today.isoformat(), refs["soon"]))
     yield server, refs
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def log_in(browser: Browser, url: str, viewport: dict[str, int] = LAPTOP) -> Page:
