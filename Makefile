@@ -15,10 +15,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-TRAINING_INPUTS := domain.yml config.yml $(SPACY_MODEL) \
+TRAINING_INPUTS := config.yml $(SPACY_MODEL) \
 	bot/intent_classifier.py bot/normalising_tokenizer.py bot/reference_intent.py \
-	$(shell find data bot/safeguarding bot/policies -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
-RASA_DATA := --domain domain.yml --data data --config config.yml
+	$(shell find domain data bot/safeguarding bot/policies -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+RASA_DATA := --domain domain --data data --config config.yml
 
 .PHONY: help setup secrets train run run-scaled chaos test-chaos test-e2e-scaled scaled-services test lint validate test-backend test-rasa-side test-conversations \
 	test-e2e eval-nlu eval-intents eval-safeguarding benchmark clean

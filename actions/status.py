@@ -162,7 +162,7 @@ NEXT_STAGE_BUTTONS = [
     {"title": "I'm not happy with the answer", "payload": "/ask_next_stage"},
     {"title": "That's OK", "payload": "/deny"},
 ]
-# Why the child cannot ask now: one response each in domain.yml (utter_next_stage_not_now_<why>).
+# Why the child cannot ask now: one response each in domain/next_stage.yml (utter_next_stage_not_now_<why>).
 NOT_NOW_REASONS = ("not_a_complaint", "not_answered", "already_asked", "too_late", "finished")
 NOT_NOW_BUTTONS = [
     {"title": "Get an advocate", "payload": "/request_advocate"},

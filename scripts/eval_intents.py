@@ -25,7 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SETS_DIR = ROOT / "tests" / "nlu"
 MAIN_INTENTS = ("give_compliment", "give_comment", "make_complaint", "request_advocate", "check_status")
-# Reached only by a button's payload (domain.yml); never a prediction for typed words.
+# Reached only by a button's payload (domain/feedback.yml); never a prediction for typed words.
 BUTTON_ONLY_INTENTS = frozenset({"choose_kind", "choose_answer", "try_again"})
 MAIN_ACCURACY_TARGET = 0.95
 

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-PASS_MINUTES = 30  # as long as a chat session lasts (domain.yml session_config)
+PASS_MINUTES = 30  # as long as a chat session lasts (domain/core.yml session_config)
 _LABEL = b"next-stage-pass\0"
 
 

@@ -53,7 +53,7 @@
 
   // ---- session state -------------------------------------------------------
 
-  let state = null; // {sender, items, after, readAll, lastActive, ended}
+  let state = null; // {sender, items, after, readAll, lastActive}
   let generation = 0; // bumps on every new session: late answers for an old one are dropped
   const outbox = []; // messages not yet answered, oldest first; each keeps its one id
   let inFlight = null;
@@ -71,7 +71,7 @@
   }
 
   function freshState() {
-    return { sender: newId(), items: [], after: 0, readAll: false, lastActive: Date.now(), ended: false };
+    return { sender: newId(), items: [], after: 0, readAll: false, lastActive: Date.now() };
   }
 
   function idleMs() {
@@ -79,7 +79,7 @@
   }
 
   function save() {
-    if (!state || state.ended) return;
+    if (!state) return;
     try {
       sessionStorage.setItem(SESSION_KEY, JSON.stringify(state));
     } catch (e) {
@@ -356,10 +356,6 @@
     let firstNew = null;
     for (const reply of replies) {
       if (!reply || typeof reply !== "object") continue;
-      if (reply.custom && reply.custom.conversation_ended) {
-        endConversation();
-        continue;
-      }
       const text = typeof reply.text === "string" ? reply.text : "";
       const buttons = Array.isArray(reply.buttons)
         ? reply.buttons
@@ -403,7 +399,6 @@
    */
   function send(message, shown, options = {}) {
     if (!state) return;
-    state.ended = false; // the child carried on after the end: it is one conversation again
     const item = { kind: "user", id: newId(), text: shown, message, pending: true };
     clearChoices();
     if (shown !== null) addItem(item);
@@ -494,7 +489,6 @@
   /** What the server's answer means for the page. */
   async function outcomeOf(response) {
     if (response.ok) return { ok: true, replies: await response.json() };
-    if (response.status === 409) return { ok: true, replies: [] };
     if (response.status === 401) return { notSetUp: true };
     if (response.status === 429) {
       const seconds = Number.parseInt(response.headers.get("Retry-After") || "", 10);
@@ -544,7 +538,7 @@
 
   async function poll() {
     const mine = generation;
-    if (!state || state.ended || document.visibilityState !== "visible" || !state.items.length) {
+    if (!state || document.visibilityState !== "visible" || !state.items.length) {
       schedulePoll(config.poll_seconds * 1000);
       return;
     }
@@ -598,16 +592,6 @@
     save();
     if (greet) send("/greet", null, { fromChoice: false });
     schedulePoll(config.poll_seconds * 1000);
-  }
-
-  /** The bot said the conversation is over: keep the screen for now, keep nothing stored. */
-  function endConversation() {
-    state.ended = true;
-    try {
-      sessionStorage.removeItem(SESSION_KEY);
-    } catch (e) {
-      /* nothing stored */
-    }
   }
 
   function hasChildSpoken() {

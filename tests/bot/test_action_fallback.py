@@ -21,7 +21,7 @@ from bot.action_fallback import FallbackActionEndpoint, install
 from scripts.stack import ROOT
 from tests.helpers import free_port
 
-DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+DOMAIN = Domain.load(str(ROOT / "domain"))
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_store import RedactingSQLTrackerStore, redact_event
 
-DOMAIN = Domain.from_path("domain.yml")
+DOMAIN = Domain.from_path("domain")
 # A sealed reference as actions/sealed.py makes it (any Fernet token).
 SEALED = Fernet(Fernet.generate_key()).encrypt(b"CMP-7K4Q-2M").decode()
 RECEIPT = "Thank you. I've sent it.\nYour reference is CMP-7K4Q-2M and your code is 3R44J3. Write them down."

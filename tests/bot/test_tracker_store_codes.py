@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.redact import redact
 from bot.tracker_store import RedactingSQLTrackerStore
 
-DOMAIN = Domain.from_path("domain.yml")
+DOMAIN = Domain.from_path("domain")
 
 
 @pytest.mark.parametrize(

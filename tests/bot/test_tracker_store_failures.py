@@ -19,7 +19,7 @@ from bot.tracker_store import RedactingSQLTrackerStore, without_fail_safe
 from scripts.scaled import POSTGRES, create_database, drop_database
 from tests.helpers import free_port
 
-DOMAIN = Domain.from_path("domain.yml")
+DOMAIN = Domain.from_path("domain")
 
 
 def _tracker(sender: str) -> DialogueStateTracker:

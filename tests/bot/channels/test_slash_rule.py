@@ -41,7 +41,7 @@ def test_only_an_exact_payload_keeps_its_slash(typed: str, read: str) -> None:
 
 
 def test_payloads_are_collected_from_the_project_domain() -> None:
-    payloads = domain_payloads(Domain.load(str(ROOT / "domain.yml")).responses)
+    payloads = domain_payloads(Domain.load(str(ROOT / "domain")).responses)
     assert {"/affirm", "/deny", "/feel_unsafe", "/talk_to_person", '/choose_kind{"kind": "complaint"}'} <= payloads
     # Plain-text payloads ("My key worker") are words anyway.
     assert all(payload.startswith("/") for payload in payloads)
@@ -63,7 +63,7 @@ def _payloads_sent_by_actions() -> set[str]:
 def test_every_button_an_action_sends_is_known() -> None:
     sent = _payloads_sent_by_actions()
     assert sent, "no payloads found in actions/: has the way actions send buttons changed?"
-    assert sent <= ACTION_PAYLOADS | domain_payloads(Domain.load(str(ROOT / "domain.yml")).responses)
+    assert sent <= ACTION_PAYLOADS | domain_payloads(Domain.load(str(ROOT / "domain")).responses)
 
 
 def test_the_pages_own_payloads_are_known() -> None:

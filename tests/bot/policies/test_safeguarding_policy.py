@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.policies.safeguarding_policy import AFTER_CHECK_IN, CHECK_IN, ESCALATE, SafeguardingPolicy
 
-DOMAIN = Domain.load("domain.yml")
+DOMAIN = Domain.load("domain")
 
 
 @pytest.fixture
