@@ -5,6 +5,8 @@ PYTHON ?= python3
 
 RASA_VENV := .venv/rasa
 BACKEND_VENV := .venv/backend
+# The backend's runtime plus the test, lint and type-check tools (requirements/dev.lock); production never has it.
+DEV_VENV := .venv/dev
 RASA := $(RASA_VENV)/bin/rasa
 SPACY_MODEL := .build/spacy_en/meta.json
 MODEL := models/current.tar.gz
@@ -35,6 +37,9 @@ $(RASA_VENV)/.lock-sha256: requirements/rasa.lock scripts/make_venv.sh
 
 $(BACKEND_VENV)/.lock-sha256: requirements/backend.lock scripts/make_venv.sh
 	@scripts/make_venv.sh $(BACKEND_VENV) requirements/backend.lock
+
+$(DEV_VENV)/.lock-sha256: requirements/backend.lock requirements/dev.lock scripts/make_venv.sh
+	@scripts/make_venv.sh $(DEV_VENV) requirements/backend.lock requirements/dev.lock
 
 $(SPACY_MODEL): bot/spacy_pipeline.py $(RASA_VENV)/.lock-sha256
 	@$(RASA_VENV)/bin/python -m bot.spacy_pipeline .build/spacy_en
@@ -73,25 +78,27 @@ chaos: setup train scaled-services
 	@$(BACKEND_VENV)/bin/python -m scripts.chaos $(CHAOS_ARGS)
 
 # The end-to-end tests against the scaled stack (those reading one machine's files are skipped).
-test-e2e-scaled: setup train node_modules/.package-lock.json scaled-services
+test-e2e-scaled: setup $(DEV_VENV)/.lock-sha256 train node_modules/.package-lock.json scaled-services
 	@scripts/ensure_chromium.sh
-	@E2E_STACK=scaled $(BACKEND_VENV)/bin/python -m pytest tests/e2e -q
+	@E2E_STACK=scaled $(DEV_VENV)/bin/python -m pytest tests/e2e -q
 
 # The short version in `make test`: one fault of each kind.
 test-chaos: setup train scaled-services
 	@$(BACKEND_VENV)/bin/python -m scripts.chaos --short --children 20 --minutes 1.5
 
-lint: setup
-	@$(BACKEND_VENV)/bin/ruff check .
-	@$(BACKEND_VENV)/bin/ruff format --check .
+# Only the dev venv: no Rasa environment, no spaCy pipeline.
+lint: $(DEV_VENV)/.lock-sha256
+	@$(DEV_VENV)/bin/ruff check .
+	@$(DEV_VENV)/bin/ruff format --check .
+	@$(DEV_VENV)/bin/mypy
 
 validate: setup
 	@$(RASA) data validate $(RASA_DATA) --quiet
 
-test-backend: setup
+test-backend: setup $(DEV_VENV)/.lock-sha256
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_postgres.sh
-	@$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/deploy -q
+	@$(DEV_VENV)/bin/python -m pytest tests/backend tests/deploy -q
 
 test-rasa-side: setup train
 	@$(RASA_VENV)/bin/python -m pytest tests/actions tests/bot -q
@@ -102,10 +109,10 @@ test-conversations: setup train
 node_modules/.package-lock.json: package-lock.json
 	@npm ci --no-audit --no-fund --silent
 
-test-e2e: setup train node_modules/.package-lock.json
+test-e2e: setup $(DEV_VENV)/.lock-sha256 train node_modules/.package-lock.json
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_nginx.sh
-	@$(BACKEND_VENV)/bin/python -m pytest tests/e2e -q
+	@$(DEV_VENV)/bin/python -m pytest tests/e2e -q
 
 # The backend tests need no model: they run while the model trains (one core each), which
 # takes about 5 minutes off a fresh run. Output is kept together per target.
@@ -115,8 +122,8 @@ test: lint validate
 	@echo "==> all tests passed"
 
 # This product (one replica, and 2 behind nginx) against Rasa's own `rasa init` bot, same load (scripts/benchmark.py).
-benchmark: setup train scaled-services
-	@$(BACKEND_VENV)/bin/python -m scripts.benchmark $(BENCH_ARGS)
+benchmark: setup $(DEV_VENV)/.lock-sha256 train scaled-services
+	@$(DEV_VENV)/bin/python -m scripts.benchmark $(BENCH_ARGS)
 
 eval-nlu: setup
 	@$(RASA_VENV)/bin/python -m scripts.eval_nlu

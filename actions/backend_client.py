@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
@@ -156,7 +156,8 @@ class BackendClient:
                         raise BackendRejectedError(resp.status, body)
                     if resp.status >= 500:
                         raise BackendUnavailableError(f"backend answered {resp.status}")
-                    return body
+                    # Every 2xx of the backend's JSON API is an object (backend/routes.py).
+                    return cast("dict[str, Any]", body)
             except (TimeoutError, aiohttp.ClientError, BackendUnavailableError) as exc:
                 last_error = exc
                 log.warning("backend call %s failed (attempt %d/%d): %s", path, attempt, cfg.attempts, exc)

@@ -72,7 +72,7 @@ def chosen_kind(tracker: Tracker) -> str | None:
     """The kind named in the latest message ("/choose_kind{"kind": "comment"}" or "it's a comment")."""
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == "kind" and entity.get("value") in KIND_WORDS:
-            return entity["value"]
+            return str(entity["value"])
     return None
 
 

@@ -100,7 +100,8 @@ class Outbox:
 
     def pending_count(self) -> int:
         with self._connect() as conn:
-            return conn.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
+            count: int = conn.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
+            return count
 
     def mark_delivered(self, key: str) -> None:
         # The backend has the child's words now: the outbox keeps no copy of them.

@@ -49,7 +49,8 @@ class StuckHelp:
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         asked = tracker.get_slot("requested_slot")
-        events = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
+        # A mixin: run() is the FormValidationAction's it is mixed into, which mypy cannot see here.
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
         values = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
         # Still unanswered, and (when the action names the next question) asked next again.
         asking_again = asked is not None and values.get(asked) is None and values.get("requested_slot", asked) == asked

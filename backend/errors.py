@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -20,7 +21,7 @@ def problem(status: int, error: str, detail: object = None) -> web.Response:
     return web.json_response({"error": error, "detail": detail}, status=status)
 
 
-def _validation_detail(exc: ValidationError) -> list[dict]:
+def _validation_detail(exc: ValidationError) -> list[dict[str, Any]]:
     # Drop pydantic's "input" echo: it may contain a child's words.
     return [{"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]} for err in exc.errors()]
 

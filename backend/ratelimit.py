@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db import rowcount
 from backend.staff.models import FailedAttempt
 
 WINDOW = timedelta(hours=1)
@@ -71,4 +72,4 @@ async def forget_failures(session: AsyncSession, ids: list[int]) -> None:
 
 async def purge_failures(session: AsyncSession, now: datetime, keep: timedelta = KEEP) -> int:
     result = await session.execute(delete(FailedAttempt).where(FailedAttempt.at < now - keep))
-    return result.rowcount or 0
+    return rowcount(result) or 0

@@ -112,7 +112,7 @@ class Problem(BaseModel):
     """Every 4xx/5xx body."""
 
     error: str
-    detail: list[dict] | str | None = None
+    detail: list[dict[str, Any]] | str | None = None
 
 
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32)]

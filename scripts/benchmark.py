@@ -17,7 +17,7 @@ ratio product / `rasa init` bot at each load.
 Each simulated child connects from its own loopback address (127.0.x.y), as each tablet has its own
 address: the product's REST channel limits each address to 10 messages a second (bot/channels/rate_limit.py).
 
-    .venv/backend/bin/python -m scripts.benchmark [--only product,scaled,init] [--loads 1,10,50]
+    .venv/dev/bin/python -m scripts.benchmark [--only product,scaled,init] [--loads 1,10,50]
         [--seconds 25] [--warmup 5] [--short-load 50] [--alerts 10] [--same-texts] [--init-dir DIR]
 
 The trained model models/current.tar.gz must exist (`make train`).

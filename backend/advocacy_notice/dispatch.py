@@ -35,7 +35,9 @@ class AdvocacyNoticeDispatcher(OutboxDispatcher[AdvocacyNotice, Loaded]):
     model = AdvocacyNotice
     kind = "advocacy-notice"
 
-    def __init__(self, sessionmaker: async_sessionmaker, settings: Settings, http: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, http: aiohttp.ClientSession
+    ) -> None:
         super().__init__(sessionmaker, settings.advocacy_notice.retry)
         self._settings = settings
         self._http = http

@@ -32,6 +32,7 @@ from backend.alerts.senders import send_one
 from backend.alerts.settings import RetryPolicy
 from backend.alerts.store import record
 from backend.config import Settings
+from backend.db import rowcount
 from backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,17 +45,17 @@ Ctx = TypeVar("Ctx")
 
 def backoff_seconds(failed_attempts: int, base: float, cap: float) -> float:
     """Wait before the next try: base, 2*base, 4*base ... never more than cap."""
-    return min(cap, base * 2 ** max(0, failed_attempts - 1))
+    return min(cap, base * 2.0 ** max(0, failed_attempts - 1))
 
 
 class OutboxDispatcher(Generic[Row, Ctx]):
     """Claims, sends, retries and settles the pending rows of one outbox table."""
 
     # Set by each subclass: the outbox table's ORM class, and a word for task names.
-    model: type
+    model: type[Row]
     kind: str = "outbox"
 
-    def __init__(self, sessionmaker: async_sessionmaker, policy: RetryPolicy) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], policy: RetryPolicy) -> None:
         self._sessionmaker = sessionmaker
         self._policy = policy
         self._tasks: set[asyncio.Task[None]] = set()
@@ -171,9 +172,10 @@ class OutboxDispatcher(Generic[Row, Ctx]):
         where = self._describe(row, ctx)
         async with self._sessionmaker() as session:
             claimed_attempts = row.attempts
-            row = await session.get(self.model, rid, with_for_update=True, populate_existing=True)
-            if row is None:
+            fresh = await session.get(self.model, rid, with_for_update=True, populate_existing=True)
+            if fresh is None:
                 return False
+            row = fresh
             reloaded = await self._context(session, row)
             if reloaded is None:
                 return False
@@ -223,7 +225,7 @@ class OutboxDispatcher(Generic[Row, Ctx]):
                 .execution_options(synchronize_session=False)
             )
             await session.commit()
-        return until if result.rowcount == 1 else None
+        return until if rowcount(result) == 1 else None
 
     async def _release(self, row: Row, lease: datetime) -> None:
         """Stopping cleanly mid-send: make the row due again now, for the next start or another process."""
@@ -249,7 +251,7 @@ class NotificationDispatcher(OutboxDispatcher[AlertNotification, Alert]):
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker,
+        sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         http: aiohttp.ClientSession,
         on_change: Callable[[Alert], None] | None = None,

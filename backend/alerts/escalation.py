@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.alerts.broadcast import AlertBroadcaster
 from backend.alerts.dispatch import NotificationDispatcher
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 async def escalation_tick(
-    sessionmaker: async_sessionmaker,
+    sessionmaker: async_sessionmaker[AsyncSession],
     settings: SafeguardingSettings,
     dispatcher: NotificationDispatcher,
     broadcaster: AlertBroadcaster,
@@ -38,7 +38,7 @@ async def escalation_tick(
 
 
 async def escalation_loop(
-    sessionmaker: async_sessionmaker,
+    sessionmaker: async_sessionmaker[AsyncSession],
     settings: SafeguardingSettings,
     dispatcher: NotificationDispatcher,
     broadcaster: AlertBroadcaster,

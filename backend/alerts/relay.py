@@ -16,7 +16,7 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend.alerts.broadcast import AlertBroadcaster
 from backend.alerts.store import get_alert, summary
@@ -38,7 +38,7 @@ def encode(alert: dict[str, Any]) -> str:
 
 
 class RelayedBroadcaster(AlertBroadcaster):
-    def __init__(self, engine: AsyncEngine, sessionmaker: async_sessionmaker) -> None:
+    def __init__(self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         super().__init__()
         self._sessionmaker = sessionmaker
         self._notifier = Notifier(engine, CHANNEL)
@@ -87,7 +87,8 @@ class RelayedBroadcaster(AlertBroadcaster):
     async def _decode(self, payload: str) -> dict[str, Any] | None:
         data = json.loads(payload)
         if "alert" in data:
-            return data["alert"]
+            alert: dict[str, Any] = data["alert"]
+            return alert
         async with self._sessionmaker() as session:
             stored = await get_alert(session, int(data["id"]))
         return None if stored is None else summary(stored).model_dump(mode="json")

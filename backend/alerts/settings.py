@@ -110,8 +110,8 @@ def _url(value: Any, where: str) -> str:
 def _contact(raw: Any, where: str) -> Contact:
     """A contact is an email address, or a mapping {name, email, webhook}."""
     if isinstance(raw, str):
-        email = _email(raw, where)
-        return Contact(name=email, email=email)
+        address = _email(raw, where)
+        return Contact(name=address, email=address)
     if not isinstance(raw, Mapping):
         raise RuntimeError(f"{where}: a contact is an email address or a mapping with name/email/webhook")
     email = _email(raw["email"], where) if raw.get("email") else None

@@ -29,6 +29,7 @@ from backend.alerts.routing import route
 from backend.alerts.schemas import AlertCreate, AlertSummary, Turn
 from backend.alerts.settings import Contact, SafeguardingSettings
 from backend.concerns.link import link_new_alert
+from backend.db import rowcount
 from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.conduct import alert_condition, is_about_staff
@@ -63,7 +64,9 @@ def stored_turn(turn: Turn) -> dict[str, Any]:
     }
 
 
-def _queue(alert: Alert, reason: str, contact: Contact | None, emails: Sequence[str], webhooks: Sequence[str]):
+def _queue(
+    alert: Alert, reason: str, contact: Contact | None, emails: Sequence[str], webhooks: Sequence[str]
+) -> list[AlertNotification]:
     rows = [
         AlertNotification(
             alert_id=alert.id, channel="email", target=e, reason=reason, contact_name=contact and contact.label
@@ -190,7 +193,7 @@ async def escalate_due(
             )
             .execution_options(synchronize_session="fetch")
         )
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             continue
         waited = now - alert.received_at
         await record(
@@ -233,7 +236,7 @@ async def _acknowledge(session: AsyncSession, alert: Alert, user: StaffUser, now
         )
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     await record(session, alert, "acknowledged", user)
     return True

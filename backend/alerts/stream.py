@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -96,7 +96,8 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         while True:
             try:
                 async with asyncio.timeout(KEEPALIVE_SECONDS):
-                    item = await sub.queue.get()
+                    # False: no event, only the keepalive below (and perhaps the session check).
+                    item: dict[str, Any] | Literal[False] | None = await sub.queue.get()
             except TimeoutError:
                 await response.write(b": keepalive\n\n")
                 item = False

@@ -37,7 +37,7 @@ def week_end(today: date) -> date:
     return today + timedelta(days=6 - today.weekday())
 
 
-def _filtered(filters: CaseFilters, homes: set[str] | None, today: date) -> Select:
+def _filtered(filters: CaseFilters, homes: set[str] | None, today: date) -> Select[Case]:
     query = select(Case).join(Case.submission)
     if homes is not None:
         query = query.where(Submission.home_code.in_(homes))

@@ -48,11 +48,11 @@ async def _done(session: AsyncSession, job: str, day: date) -> bool:
 
 
 async def once_a_day(
-    sessionmaker: async_sessionmaker, job: str, day: date, work: Callable[[], Awaitable[T]]
+    sessionmaker: async_sessionmaker[AsyncSession], job: str, day: date, work: Callable[[], Awaitable[T]]
 ) -> T | None:
     """Run `work` unless another process has done `job` for `day`; its result, or None when skipped."""
     async with sessionmaker() as session:
-        if session.bind.dialect.name != "postgresql":
+        if session.get_bind().dialect.name != "postgresql":
             return await work()
         await hold_for_transaction(session, f"daily:{job}")
         if await _done(session, job, day):

@@ -69,9 +69,9 @@ class Listener:
                 await self._task
             self._task = None
 
-    def _heard(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _heard(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:
-            self._on_message(payload)
+            self._on_message(str(payload))  # asyncpg passes NOTIFY's text (its stubs say object)
         except Exception:
             log.exception("handling a notification on %s failed", self._channel)
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.alerts.models import Alert
 from backend.concerns.history import record
 from backend.concerns.models import BY_CHILD, ESCALATED, Concern
+from backend.db import rowcount
 from backend.models import StaffUser
 from backend.staff.names import staff_label
 
@@ -42,7 +43,7 @@ async def link(session: AsyncSession, concern: Concern, alert: Alert, by: StaffU
         )
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     how = "turned into an alert by staff" if by else "the child answered the check-in"
     await record(

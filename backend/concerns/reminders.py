@@ -19,6 +19,7 @@ from backend.alerts.routing import staff_conduct_emails
 from backend.concerns.history import record
 from backend.concerns.models import NEW, Concern
 from backend.config import Settings, SmtpSettings
+from backend.db import rowcount
 from backend.models import StaffUser
 from backend.notify.email import EmailFailedError, send_email
 from backend.staff.conduct import is_about_staff
@@ -80,7 +81,7 @@ async def _claim(session: AsyncSession, concern: Concern, now: datetime) -> bool
         .values(last_reminder_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def _send(smtp: SmtpSettings, to: list[str], subject: str, body: str) -> tuple[list[str], list[str]]:
@@ -97,7 +98,9 @@ async def _send(smtp: SmtpSettings, to: list[str], subject: str, body: str) -> t
     return sent, failed
 
 
-async def remind_one(sessionmaker: async_sessionmaker, settings: Settings, concern: Concern, now: datetime) -> bool:
+async def remind_one(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, concern: Concern, now: datetime
+) -> bool:
     """Claim and record, then send. False if another pass got it first or no email could be sent.
 
     The claim (last_reminder_at) and its history line are committed together before sending,
@@ -139,7 +142,7 @@ async def remind_one(sessionmaker: async_sessionmaker, settings: Settings, conce
     return bool(sent)
 
 
-async def remind_unread(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> list[int]:
+async def remind_unread(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime) -> list[int]:
     """One pass: every concern still unread after its working day, not reminded in the last 24 hours."""
     async with sessionmaker() as session:
         due = list(
@@ -156,7 +159,7 @@ async def remind_unread(sessionmaker: async_sessionmaker, settings: Settings, no
     return [c.id for c in due if await remind_one(sessionmaker, settings, c, now)]
 
 
-async def reminder_loop(sessionmaker: async_sessionmaker, settings: Settings) -> None:
+async def reminder_loop(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     while True:
         try:
             await remind_unread(sessionmaker, settings, utcnow())

@@ -19,6 +19,7 @@ from backend.concerns.history import record
 from backend.concerns.link import link_new_concern
 from backend.concerns.models import CLOSED, NEW, OPEN_STATES, READ, Concern, ConcernEvent
 from backend.concerns.schemas import ConcernCreate
+from backend.db import rowcount
 from backend.deadlines import WorkingCalendar
 from backend.models import StaffUser
 from backend.staff.names import staff_label
@@ -81,7 +82,7 @@ async def mark_read(session: AsyncSession, concern: Concern, user: StaffUser, no
         )
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     await record(session, concern, "read", user, "after its working day" if now > concern.due_at else None)
     await session.commit()
@@ -100,7 +101,7 @@ async def close(session: AsyncSession, concern: Concern, user: StaffUser, now: d
         .values(status=CLOSED, closed_at=now, closed_by_name=staff_label(user), close_note=note)
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     await record(session, concern, "closed", user, note)
     await session.commit()

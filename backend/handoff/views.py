@@ -22,7 +22,7 @@ from backend.alerts.store import acknowledge, live_handoff, record, set_handoff
 from backend.alerts.views import publish, render_alert, when
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.errors import problem
-from backend.handoff.rasa import RasaClient, RasaError, chat_lines
+from backend.handoff.rasa import ChatLine, RasaClient, RasaError, chat_lines
 from backend.models import StaffUser
 from backend.staff.audit import audit
 from backend.staff.names import display_name
@@ -94,7 +94,8 @@ async def _render_handoff(
     alert, refused = await _readable_alert(request, user, "view_handoff")
     if alert is None:
         raise web.HTTPForbidden(reason=refused)
-    lines, paused = [], False
+    lines: list[ChatLine] = []
+    paused = False
     try:
         lines, paused = chat_lines(await rasa_client(request).tracker(alert.conversation_id))
     except RasaError as exc:

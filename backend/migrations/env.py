@@ -25,7 +25,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:  # backend.db.alembic_config always sets it
+        raise RuntimeError("no sqlalchemy.url: migrate with `python -m backend migrate`")
+    engine = create_async_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()

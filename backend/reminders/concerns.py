@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.concerns.queries import open_counts
 from backend.concerns.scope import EVERYTHING
@@ -31,7 +31,7 @@ def _body(user: StaffUser, open_count: int, overdue: int, settings: Settings) ->
 
 
 async def build_concern_reminders(
-    sessionmaker: async_sessionmaker, settings: Settings, now: datetime
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
 ) -> list[Reminder]:
     """One reminder per active safeguarding lead while any concern is open (they see every home's)."""
     async with sessionmaker() as session:

@@ -6,7 +6,7 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.advocacy_notice.queries import Undelivered, undelivered_since
 from backend.casework.queries import due_cases
@@ -62,7 +62,7 @@ def _body(
 
 
 async def build_reminders(
-    sessionmaker: async_sessionmaker, settings: Settings, calendar: WorkingCalendar, today: date
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, calendar: WorkingCalendar, today: date
 ) -> list[Reminder]:
     until = calendar.due_soon_until(today)
     # From the start of that day in England: anonymous requests are stored at the start of theirs.
@@ -91,8 +91,10 @@ async def build_reminders(
             ]
             if not cases and not advocacy:
                 continue
-            overdue, due = [], []
+            overdue: list[str] = []
+            due: list[str] = []
             for case in cases:
+                assert case.due_on is not None  # due_cases selects only cases with a due date
                 sub = case.submission
                 label = STATE_LABELS[case.state] if sub.kind == "complaint" else "response due"
                 line = f"- {sub.reference} ({sub.kind}, {sub.home_code}): {label}, due {case.due_on:%a %d %b %Y}"
@@ -113,7 +115,9 @@ async def build_reminders(
     return reminders
 
 
-async def send_reminders(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> list[Reminder]:
+async def send_reminders(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
+) -> list[Reminder]:
     """Email each manager and safeguarding lead their list when SMTP is configured; otherwise log it."""
     reminders = await build_reminders(sessionmaker, settings, working_calendar(settings), local_date(now))
     # Safeguarding leads: the open concerns.

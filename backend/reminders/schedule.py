@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.cluster.daily import once_a_day
@@ -34,7 +34,9 @@ def seconds_until(at: time, now: datetime) -> float:
     return (target - local).total_seconds()
 
 
-async def daily_run(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> list[Reminder] | None:
+async def daily_run(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
+) -> list[Reminder] | None:
     """Today's reminders, unless another backend process has sent them (then None)."""
     return await once_a_day(
         sessionmaker, "daily_reminders", local_date(now), lambda: send_reminders(sessionmaker, settings, now)

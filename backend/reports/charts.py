@@ -13,12 +13,14 @@ import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
 from backend.casework.vocab import CATEGORIES, OUTCOME_LABELS, OUTCOME_STAGES, RECEIVED_VIA, REMEDIES
 from backend.reports import suppress
@@ -28,7 +30,7 @@ from backend.reports.tables import by_home_columns
 # Colours that stay apart for colour-blind readers and in greyscale print (Okabe-Ito).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 INK = "#1f2933"
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: smaller, and searchable in the PDF
     "svg.hashsalt": "report",  # the same figures give the same SVG
     "font.family": "DejaVu Sans",
@@ -82,7 +84,11 @@ def _hbar(labels: Sequence[str], values: Sequence[int], height: float | None = N
 
 def comparison(fig_data: ReportFigures) -> Chart:
     periods = [*reversed(fig_data.previous), (fig_data.period, fig_data.counts)]
-    kinds = (("complaints", "Complaints"), ("informal", "Informal"), ("comments", "Comments"))
+    kinds: tuple[tuple[str, str], ...] = (
+        ("complaints", "Complaints"),
+        ("informal", "Informal"),
+        ("comments", "Comments"),
+    )
     kinds += (("compliments", "Compliments"),)
     fig = _figure(2.8)
     ax = fig.subplots()

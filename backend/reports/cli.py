@@ -46,7 +46,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from exc
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = sub.add_parser(
         "report", help="the annual or quarterly report of complaints, comments and compliments (HTML, PDF or CSV)"
     )

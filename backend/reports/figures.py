@@ -158,7 +158,7 @@ def _in_scope(scope: Scope) -> ColumnElement[bool]:
     return and_(true(), *parts)
 
 
-def _cases(scope: Scope) -> Select:
+def _cases(scope: Scope) -> Select[Case, Submission]:
     return select(Case, Submission).join(Submission, Case.submission_id == Submission.id).where(_in_scope(scope))
 
 
@@ -200,7 +200,11 @@ def _by_home(pairs: list[tuple[Case, Submission]], scope: Scope, names: dict[str
                 tally.setdefault(code, Counter())[kind_of(sub, case)] += 1
     codes = set(tally) | (set(scope.homes) if scope.homes is not None else set(names))
     rows = []
-    for code in sorted(codes, key=lambda c: (names.get(c, c).casefold(), c)):
+
+    def by_name(code: str) -> tuple[str, str]:  # a def, not a lambda: mypy picks the wrong dict.get for one
+        return names.get(code, code).casefold(), code
+
+    for code in sorted(codes, key=by_name):
         t = tally.get(code, Counter())
         counts = KindCounts(t["complaints"], t["informal"], t["comments"], t["compliments"])
         rows.append(HomeCounts(code, names.get(code, code), counts))
@@ -344,7 +348,9 @@ async def report_figures(session: AsyncSession, period: Period, scope: Scope) ->
 
     learning = tuple(
         dict.fromkeys(
-            c.learning.strip() for c, _ in complaints + informal if c.outcome in UPHELD and (c.learning or "").strip()
+            (c.learning or "").strip()
+            for c, _ in complaints + informal
+            if c.outcome in UPHELD and (c.learning or "").strip()
         )
     )
     previous = []

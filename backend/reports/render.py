@@ -75,7 +75,8 @@ def pdf_bytes(fig: ReportFigures) -> bytes:
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
     # The charts are data: URLs; the PDF never fetches anything from anywhere else.
-    return HTML(string=document_html(fig), url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    pdf: bytes = HTML(string=document_html(fig), url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    return pdf
 
 
 def _cell(text: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.alerts.models import CLOSED, Alert
 from backend.concerns.models import OPEN_STATES as OPEN_CONCERN_STATES
@@ -45,7 +45,7 @@ class PurgeReport:
         )
 
 
-async def conversations_still_needed(sessionmaker: async_sessionmaker) -> set[str]:
+async def conversations_still_needed(sessionmaker: async_sessionmaker[AsyncSession]) -> set[str]:
     """Conversations an alert or concern is still open for (staff may need to read or join them)."""
     async with sessionmaker() as session:
         alerts = await session.scalars(select(Alert.conversation_id).where(Alert.status != CLOSED))
@@ -53,7 +53,7 @@ async def conversations_still_needed(sessionmaker: async_sessionmaker) -> set[st
         return set(alerts) | set(concerns)
 
 
-async def purge(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> PurgeReport:
+async def purge(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime) -> PurgeReport:
     retention = settings.retention
     tracker = (
         await purge_conversations(

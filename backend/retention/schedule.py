@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.cluster.daily import once_a_day
@@ -25,7 +25,9 @@ from backend.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
-async def daily_run(sessionmaker: async_sessionmaker, settings: Settings, now: datetime) -> PurgeReport | None:
+async def daily_run(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
+) -> PurgeReport | None:
     """Today's purge, unless another backend process has done it (then None)."""
     return await once_a_day(
         sessionmaker, "daily_retention", local_date(now), lambda: purge(sessionmaker, settings, now)

@@ -18,7 +18,7 @@ from backend.staff.models import AuditEntry
 from backend.staff.roles import STAFF_CONDUCT, Scope
 
 
-def staff_conduct_conversations() -> CompoundSelect:
+def staff_conduct_conversations() -> CompoundSelect[str]:
     """Conversation ids with at least one alert or concern filed as staff conduct."""
     return union(
         select(Alert.conversation_id).where(Alert.category == STAFF_CONDUCT),

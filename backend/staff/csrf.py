@@ -14,6 +14,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from backend.staff.keys import LOGIN_CSRF, STAFF_SESSION
+from backend.staff.models import StaffSession
 
 LOGIN_COOKIE = "staff_login_csrf"
 FIELD = "csrf_token"
@@ -23,7 +24,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def csrf_token(request: web.Request) -> str:
     """The token to put in a form on this page."""
-    staff_session = request.get(STAFF_SESSION)
+    staff_session: StaffSession | None = request.get(STAFF_SESSION)
     if staff_session is not None:
         return staff_session.csrf_token
     token = request.get(LOGIN_CSRF) or request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
@@ -56,7 +57,7 @@ async def check_csrf(request: web.Request) -> None:
     if sent is None and request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         value = (await request.post()).get(FIELD)
         sent = value if isinstance(value, str) else None
-    staff_session = request.get(STAFF_SESSION)
+    staff_session: StaffSession | None = request.get(STAFF_SESSION)
     expected = staff_session.csrf_token if staff_session is not None else request.cookies.get(LOGIN_COOKIE)
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise web.HTTPForbidden(reason="the form has expired or did not come from this site: reload and try again")

@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db import rowcount
 from backend.models import StaffUser
 from backend.staff.models import StaffSession
 
@@ -28,8 +29,11 @@ class SessionLimits:
 
 
 class _HasLimits(Protocol):
-    session_idle_minutes: int
-    session_absolute_hours: float
+    # Read-only: Settings is a frozen dataclass.
+    @property
+    def session_idle_minutes(self) -> int: ...
+    @property
+    def session_absolute_hours(self) -> float: ...
 
 
 def max_hours_from_env(raw: str) -> float:
@@ -99,4 +103,4 @@ async def purge_idle_sessions(
     if absolute is not None:
         expired = or_(expired, StaffSession.created_at < now - absolute)
     result = await session.execute(delete(StaffSession).where(expired))
-    return result.rowcount or 0
+    return rowcount(result) or 0

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db import rowcount
 from backend.models import StaffUser
 from backend.ratelimit import failure_times, forget_failures, record_failure
 from backend.throttle.models import ADDRESS, DEVICE, TrustedLoginClient
@@ -83,11 +84,18 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
+# Enough doublings to pass MAX_DELAY from FIRST_DELAY; more change nothing.
+_MAX_DOUBLINGS = 32
+
+
 def account_delay(failures: int) -> timedelta:
     """How long an unknown client waits after the latest failure; zero while under the free tries."""
     if failures < ACCOUNT_FREE_TRIES:
         return timedelta(0)
-    return min(FIRST_DELAY * 2 ** (failures - ACCOUNT_FREE_TRIES), MAX_DELAY)
+    # Capped before multiplying: dozens of failures would overflow timedelta (a 500 to an attacker).
+    exponent = min(failures - ACCOUNT_FREE_TRIES, _MAX_DOUBLINGS)
+    doublings: int = 2**exponent  # an int: the exponent is never negative here
+    return min(FIRST_DELAY * doublings, MAX_DELAY)
 
 
 async def _trusted(session: AsyncSession, user: StaffUser | None, kind: str, value: str | None, now: datetime) -> bool:
@@ -207,7 +215,7 @@ async def purge_trusted_clients(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         delete(TrustedLoginClient).where(TrustedLoginClient.last_success_at < now - TRUST_FOR)
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def _minutes(wait: timedelta) -> str:

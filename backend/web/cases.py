@@ -152,11 +152,12 @@ async def case_list(request: web.Request) -> web.Response:
         home_options = list(await session.scalars(home_query))
         await audit(session, user, "view_case_list", "case_list", None, request.query_string or None)
         await session.commit()
-    items = [{"case": r.case, "advocacy": r.advocacy_requests, "due": due_info(r.case, calendar, today)} for r in rows]
+    dues = [due_info(r.case, calendar, today) for r in rows]
+    items = [{"case": r.case, "advocacy": r.advocacy_requests, "due": due} for r, due in zip(rows, dues, strict=True)]
     counts = {
-        "overdue": sum(1 for i in items if i["due"] and i["due"]["css"] == "overdue"),
-        "due_soon": sum(1 for i in items if i["due"] and i["due"]["css"] == "due-soon"),
-        "advocacy": sum(1 for i in items if i["advocacy"]),
+        "overdue": sum(1 for due in dues if due and due["css"] == "overdue"),
+        "due_soon": sum(1 for due in dues if due and due["css"] == "due-soon"),
+        "advocacy": sum(1 for r in rows if r.advocacy_requests),
     }
     return aiohttp_jinja2.render_template(
         "cases.html",

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from multidict import MultiDictProxy
+from multidict import MultiMapping
 
 from backend.casework.steps import StepInput
 
 MAX_TEXT = 20_000
+
+# What `await request.post()` gives, read only: any field may be text or a file upload.
+Form = MultiMapping[object]
 
 
 class FormError(ValueError):
     """A field that cannot be read; the message says which and why, for the page to show."""
 
 
-def text(form: MultiDictProxy, name: str) -> str:
+def text(form: Form, name: str) -> str:
     value = form.get(name, "")
     if not isinstance(value, str):
         raise FormError(f"{name} must be text")
@@ -24,7 +27,7 @@ def text(form: MultiDictProxy, name: str) -> str:
     return value
 
 
-def optional_date(form: MultiDictProxy, name: str) -> date | None:
+def optional_date(form: Form, name: str) -> date | None:
     raw = text(form, name).strip()
     try:
         return date.fromisoformat(raw) if raw else None
@@ -32,11 +35,11 @@ def optional_date(form: MultiDictProxy, name: str) -> date | None:
         raise FormError(f"{name.replace('_', ' ')} must be a date like 2026-12-23") from exc
 
 
-def checked(form: MultiDictProxy, name: str) -> bool:
+def checked(form: Form, name: str) -> bool:
     return form.get(name) == "on"
 
 
-def step_input(form: MultiDictProxy, today: date) -> StepInput:
+def step_input(form: Form, today: date) -> StepInput:
     on = optional_date(form, "on") or today
     raw_limit = text(form, "limit_days").strip()
     if raw_limit and not raw_limit.isdigit():

@@ -10,7 +10,6 @@ from backend.appkeys import SESSIONMAKER, SETTINGS
 from backend.home_codes import is_home_code
 from backend.models import StaffUser
 from backend.staff.audit import audit
-from backend.staff.keys import STAFF_USER
 from backend.staff.models import Home, HomeManager
 from backend.staff.roles import AUDIT_READERS, HOME_ADMINS, MANAGER, require_role
 from backend.web.forms import FormError, text
@@ -34,7 +33,7 @@ async def _render(request: web.Request, error: str | None = None, status: int = 
             "managers": managers,
             "assigned": assigned,
             "error": error,
-            "can_edit": request[STAFF_USER].role in HOME_ADMINS,
+            "can_edit": require_role(request).role in HOME_ADMINS,
             "default_provider": settings.advocacy_provider_name,
         },
         status=status,

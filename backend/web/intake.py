@@ -49,9 +49,12 @@ async def intake_submit(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         scope = await home_scope(session, user)
     homes = await _homes(request, scope)
-    shown = {k: v for k, v in form.items() if isinstance(v, str)}
-    shown["services"] = [v for v in form.getall("services", []) if isinstance(v, str)]
-    shown["categories"] = [v for v in form.getall("categories", []) if isinstance(v, str)]
+    services = [v for v in form.getall("services", []) if isinstance(v, str)]
+    categories = [v for v in form.getall("categories", []) if isinstance(v, str)]
+    # What the form shows again when it comes back with a message.
+    shown: dict[str, object] = {k: v for k, v in form.items() if isinstance(v, str)}
+    shown["services"] = services
+    shown["categories"] = categories
     try:
         intake = Intake(
             kind=text(form, "kind"),
@@ -65,8 +68,8 @@ async def intake_submit(request: web.Request) -> web.Response:
             anonymous=checked(form, "anonymous"),
             what_happened=text(form, "what_happened"),
             desired_outcome=text(form, "desired_outcome"),
-            services=[c for c in shown["services"] if c != text(form, "home")],
-            categories=list(shown["categories"]),
+            services=[c for c in services if c != text(form, "home")],
+            categories=list(categories),
             staff_conduct=checked(form, "staff_conduct"),
             advocacy_offered=checked(form, "advocacy_offered"),
         )

@@ -43,8 +43,9 @@ def _render_login(request: web.Request, error: str | None, status: int = 200, us
 
 
 async def login_page(request: web.Request) -> web.Response:
-    if request.get(STAFF_USER) is not None:
-        raise web.HTTPSeeOther(_safe_next(request.query.get("next"), request[STAFF_USER]))
+    user: StaffUser | None = request.get(STAFF_USER)
+    if user is not None:
+        raise web.HTTPSeeOther(_safe_next(request.query.get("next"), user))
     return _render_login(request, None)
 
 
@@ -106,8 +107,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if token:
         async with request.app[SESSIONMAKER]() as session:
             await end_session(session, token)
-            if request.get(STAFF_USER) is not None:
-                await audit(session, request[STAFF_USER], "logout", "staff_user", request[STAFF_USER].id, None)
+            user: StaffUser | None = request.get(STAFF_USER)
+            if user is not None:
+                await audit(session, user, "logout", "staff_user", user.id, None)
             await session.commit()
     response = web.HTTPSeeOther("/staff/login")
     response.del_cookie(COOKIE_NAME, path="/staff")

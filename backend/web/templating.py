@@ -23,10 +23,11 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def format_date(value: date | str | None) -> str:
     """Also an ISO date string, as timeline details keep dates (JSON has no date type)."""
     if isinstance(value, str):
+        written = value
         try:
-            value = date.fromisoformat(value)
+            value = date.fromisoformat(written)
         except ValueError:
-            return value
+            return written
     return "" if value is None else f"{value:%a} {value.day} {value:%b %Y}"
 
 
