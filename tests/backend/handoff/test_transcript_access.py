@@ -7,7 +7,7 @@ local stand-in server that keeps the events it is sent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -15,10 +15,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from backend.app import create_app
-from backend.config import Settings
 from backend.staff.models import AuditEntry
-from tests.backend.alerts_support import RecordingHttpServer, post_alert, with_safeguarding
+from tests.backend.alerts_support import RecordingHttpServer, post_alert
 from tests.backend.conftest import login
 
 MakeStaff = Callable[..., Awaitable[Any]]
@@ -27,25 +25,11 @@ CHILD_SAYS = "please dont tell anyone but i am scared of going home"
 
 
 @pytest.fixture
-async def rasa() -> AsyncIterator[RecordingHttpServer]:
-    server = await RecordingHttpServer().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def app_client(
-    settings: Settings, aiohttp_client: Callable[..., Awaitable[TestClient]], rasa: RecordingHttpServer
-) -> TestClient:
-    return await aiohttp_client(create_app(with_safeguarding(settings, rasa_url=rasa.url, rasa_token="tok")))
-
-
-@pytest.fixture
-async def alert_id(app_client: TestClient, service_headers: dict[str, str], make_staff: MakeStaff) -> int:
+async def alert_id(handoff_client: TestClient, service_headers: dict[str, str], make_staff: MakeStaff) -> int:
     for username, role in (("jo", "safeguarding_lead"), ("alex", "complaints_officer"), ("aud", "auditor")):
         await make_staff(username, role)
     await make_staff("mgr", "manager", homes=("home-1",))
-    return (await post_alert(app_client, service_headers))["alert_id"]
+    return (await post_alert(handoff_client, service_headers))["alert_id"]
 
 
 async def _join(client: TestClient, alert_id: int, username: str) -> str:
@@ -73,15 +57,15 @@ def _tracker_reads(rasa: RecordingHttpServer) -> int:
 
 
 async def test_the_person_who_joined_reads_it_and_every_read_is_audited(
-    app_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker
+    handoff_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker
 ) -> None:
-    await _join(app_client, alert_id, "jo")
+    await _join(handoff_client, alert_id, "jo")
     rasa.child_says(CONVERSATION, CHILD_SAYS)
-    page = await app_client.get(f"/staff/alerts/{alert_id}/handoff")
+    page = await handoff_client.get(f"/staff/alerts/{alert_id}/handoff")
     assert page.status == 200
     assert CHILD_SAYS in await page.text()
     for _ in range(3):
-        poll = await app_client.get(f"/staff/alerts/{alert_id}/handoff/messages")
+        poll = await handoff_client.get(f"/staff/alerts/{alert_id}/handoff/messages")
         assert poll.status == 200
         assert CHILD_SAYS in [line["text"] for line in (await poll.json())["lines"]]
     assert await _reads(db, "jo") == [("view_handoff", None), *[("read_handoff_messages", None)] * 3]
@@ -89,18 +73,18 @@ async def test_the_person_who_joined_reads_it_and_every_read_is_audited(
 
 @pytest.mark.parametrize("other", ["alex", "mgr", "aud"])
 async def test_nobody_else_reads_a_live_conversation(
-    app_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker, other: str
+    handoff_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker, other: str
 ) -> None:
-    await _join(app_client, alert_id, "jo")
+    await _join(handoff_client, alert_id, "jo")
     rasa.child_says(CONVERSATION, CHILD_SAYS)
-    await login(app_client, other)
+    await login(handoff_client, other)
     fetched = _tracker_reads(rasa)
-    page = await app_client.get(f"/staff/alerts/{alert_id}/handoff")
+    page = await handoff_client.get(f"/staff/alerts/{alert_id}/handoff")
     assert page.status == 403
     body = await page.text()
     assert "only the member of staff who joined this conversation can read it" in body
     assert CHILD_SAYS not in body
-    poll = await app_client.get(f"/staff/alerts/{alert_id}/handoff/messages")
+    poll = await handoff_client.get(f"/staff/alerts/{alert_id}/handoff/messages")
     assert poll.status == 403
     answer = await poll.json()
     assert answer["error"].startswith("only the member of staff who joined")
@@ -111,44 +95,44 @@ async def test_nobody_else_reads_a_live_conversation(
         ("read_handoff_messages", "refused: not theirs"),
     ]
     # The alert page does not offer the conversation either.
-    alert_page = await (await app_client.get(f"/staff/alerts/{alert_id}")).text()
+    alert_page = await (await handoff_client.get(f"/staff/alerts/{alert_id}")).text()
     assert f'href="/staff/alerts/{alert_id}/handoff"' not in alert_page
 
 
 async def test_nobody_reads_it_before_anyone_joins(
-    app_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker
+    handoff_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker
 ) -> None:
     rasa.child_says(CONVERSATION, CHILD_SAYS)
-    await login(app_client, "jo")
-    assert (await app_client.get(f"/staff/alerts/{alert_id}/handoff")).status == 403
-    assert (await app_client.get(f"/staff/alerts/{alert_id}/handoff/messages")).status == 403
+    await login(handoff_client, "jo")
+    assert (await handoff_client.get(f"/staff/alerts/{alert_id}/handoff")).status == 403
+    assert (await handoff_client.get(f"/staff/alerts/{alert_id}/handoff/messages")).status == 403
     assert _tracker_reads(rasa) == 0
     assert [d for _, d in await _reads(db, "jo")] == ["refused: not live", "refused: not live"]
 
 
 async def test_the_person_who_joined_stops_reading_it_once_handed_back(
-    app_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker
+    handoff_client: TestClient, alert_id: int, rasa: RecordingHttpServer, db: async_sessionmaker
 ) -> None:
-    csrf = await _join(app_client, alert_id, "jo")
-    resp = await app_client.post(
+    csrf = await _join(handoff_client, alert_id, "jo")
+    resp = await handoff_client.post(
         f"/staff/alerts/{alert_id}/handoff/leave", data={"csrf_token": csrf}, allow_redirects=False
     )
     assert resp.status == 303
     rasa.child_says(CONVERSATION, CHILD_SAYS)
     fetched = _tracker_reads(rasa)
-    assert (await app_client.get(f"/staff/alerts/{alert_id}/handoff")).status == 403
-    assert (await app_client.get(f"/staff/alerts/{alert_id}/handoff/messages")).status == 403
+    assert (await handoff_client.get(f"/staff/alerts/{alert_id}/handoff")).status == 403
+    assert (await handoff_client.get(f"/staff/alerts/{alert_id}/handoff/messages")).status == 403
     assert _tracker_reads(rasa) == fetched
 
 
 async def test_a_lead_can_still_hand_back_for_someone_without_reading_the_conversation(
-    app_client: TestClient, alert_id: int, rasa: RecordingHttpServer
+    handoff_client: TestClient, alert_id: int, rasa: RecordingHttpServer
 ) -> None:
-    await _join(app_client, alert_id, "alex")
-    csrf = await login(app_client, "jo")
-    page = await (await app_client.get(f"/staff/alerts/{alert_id}")).text()
+    await _join(handoff_client, alert_id, "alex")
+    csrf = await login(handoff_client, "jo")
+    page = await (await handoff_client.get(f"/staff/alerts/{alert_id}")).text()
     assert "Hand back to the bot for alex" in page
-    resp = await app_client.post(
+    resp = await handoff_client.post(
         f"/staff/alerts/{alert_id}/handoff/leave", data={"csrf_token": csrf}, allow_redirects=False
     )
     assert resp.status == 303

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
-import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -15,23 +14,10 @@ from backend.config import Settings
 from backend.staff.models import AuditEntry
 from tests.backend.alerts_support import RecordingHttpServer, post_alert, with_safeguarding
 from tests.backend.conftest import login
+from tests.backend.handoff.conftest import RASA_TOKEN
 
 MakeStaff = Callable[..., Awaitable[object]]
 CONVERSATION = "conv-abc-123"
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[RecordingHttpServer]:
-    server = await RecordingHttpServer().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def handoff_client(
-    settings: Settings, aiohttp_client: Callable[..., Awaitable[TestClient]], rasa: RecordingHttpServer
-) -> TestClient:
-    return await aiohttp_client(create_app(with_safeguarding(settings, rasa_url=rasa.url, rasa_token="secret-tok")))
 
 
 async def _joined(client: TestClient, headers: dict[str, str], make_staff: MakeStaff, role: str = "safeguarding_lead"):
@@ -66,7 +52,7 @@ async def test_joining_pauses_the_bot_and_greets_the_child_as_a_person(
     posted = [r for r in rasa.received if r.method == "POST"]
     assert len(posted) == 1
     assert posted[0].path == f"/conversations/{CONVERSATION}/tracker/events"
-    assert posted[0].query == {"token": "secret-tok"}
+    assert posted[0].query == {"token": RASA_TOKEN}
     pause, hello = posted[0].body
     assert pause["event"] == "pause"
     assert hello == {
