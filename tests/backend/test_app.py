@@ -1,4 +1,5 @@
-"""Health, OpenAPI and the refusal to run on an unmigrated database."""
+"""The application as a whole (backend/app.py, backend/config.py): health, OpenAPI, settings,
+and the refusal to run on an unmigrated database."""
 
 from __future__ import annotations
 
