@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from argon2 import PasswordHasher
@@ -35,6 +36,15 @@ def new_access_code() -> str:
         code = _random_chars(6)
         if any(ch.isdigit() for ch in code) and any(ch.isalpha() for ch in code):
             return code
+
+
+async def new_hashed_access_code() -> tuple[str, str]:
+    """A new access code and its argon2 hash: the code to show once, the hash to store.
+
+    argon2 is deliberately slow: hashed off the event loop so other requests keep flowing.
+    """
+    code = new_access_code()
+    return code, await asyncio.to_thread(hash_access_code, code)
 
 
 def normalise_code(text: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,13 +11,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.anonymous_dates import day_only
 from backend.casework.service import new_case
-from backend.codes import hash_access_code, new_access_code, new_reference
+from backend.codes import new_hashed_access_code, new_reference
 from backend.deadlines import WorkingCalendar
 from backend.models import Submission
 from backend.schemas import SubmissionCreate
 from backend.timeutil import utcnow
 
 _MAX_REFERENCE_TRIES = 5
+
+T = TypeVar("T")
+
+
+async def allocate_reference(session: AsyncSession, kind: str, build: Callable[[str], T], *, retry: bool = True) -> T:
+    """Add what `build(reference)` adds to the session, under a new reference, and flush it; the caller commits.
+
+    References are random, so one can collide with a stored one (the unique index refuses it):
+    roll back and build again with another, a few times. `retry=False`: re-raise the IntegrityError
+    after the rollback instead, for a caller whose rows can clash on something else too.
+    """
+    for _ in range(_MAX_REFERENCE_TRIES):
+        built = build(new_reference(kind))
+        try:
+            await session.flush()
+        except IntegrityError:
+            await session.rollback()
+            if not retry:
+                raise
+            continue
+        return built
+    raise RuntimeError("could not allocate a unique reference")
 
 
 async def create_submission(
@@ -27,19 +50,17 @@ async def create_submission(
     A repeated idempotency key returns the existing record with a fresh code:
     the first answer never reached the child, so the old code was never seen.
     """
-    code = new_access_code()
+    code, code_hash = await new_hashed_access_code()
     if data.idempotency_key:
         existing = await session.scalar(select(Submission).where(Submission.idempotency_key == data.idempotency_key))
         if existing is not None:
-            existing.access_code_hash = await asyncio.to_thread(hash_access_code, code)
+            existing.access_code_hash = code_hash
             await session.commit()
             return existing, code
 
-    # argon2 is deliberately slow: hash off the event loop so other requests keep flowing.
-    code_hash = await asyncio.to_thread(hash_access_code, code)
-    for _ in range(_MAX_REFERENCE_TRIES):
+    def build(reference: str) -> Submission:
         record = Submission(
-            reference=new_reference(data.kind.value),
+            reference=reference,
             kind=data.kind.value,
             what_happened=data.what_happened,
             desired_outcome=data.desired_outcome,
@@ -60,16 +81,15 @@ async def create_submission(
         case = new_case(record, calendar or WorkingCalendar())
         case.staff_conduct = data.staff_conduct and data.kind.value == "complaint"
         session.add(case)
-        try:
-            await session.commit()
-        except IntegrityError:
-            # A reference collision (or a racing duplicate key): try again.
-            await session.rollback()
-            if data.idempotency_key:
-                return await create_submission(session, data, calendar)
-            continue
-        return record, code
-    raise RuntimeError("could not allocate a unique reference")
+        return record
+
+    try:
+        # With an idempotency key a clash may be a racing duplicate, not a reference: look again.
+        record = await allocate_reference(session, data.kind.value, build, retry=not data.idempotency_key)
+    except IntegrityError:
+        return await create_submission(session, data, calendar)
+    await session.commit()
+    return record, code
 
 
 async def list_submissions(session: AsyncSession, limit: int = 200) -> list[Submission]:

@@ -162,7 +162,8 @@ async def post_next_stage(request: web.Request) -> web.Response:
             except WorkflowError as exc:
                 stage, reason = None, str(exc)
         if stage is None:
-            status = _answer(case, words, secret, now)
+            # Read again: a tap refused because another got there first must not offer the button again.
+            status = _answer(case, child_status(case, today, calendar), secret, now)
             refused = NextStageRefused(error="not now", detail=reason, why=why_not(case), status=status)
             return web.json_response(refused.model_dump(mode="json"), status=409)
         after = _answer(case, child_status(case, today, calendar), secret, now)

@@ -7,11 +7,9 @@ the same steps as one from the tablet, with its own reference and access code.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.anonymous_dates import day_only
@@ -19,10 +17,11 @@ from backend.casework import timescales
 from backend.casework.models import Case, CaseEvent
 from backend.casework.service import new_case
 from backend.casework.vocab import CATEGORIES, COMPLAINANTS, RECEIVED_VIA, STAFF_CATEGORY
-from backend.codes import hash_access_code, new_access_code, new_reference
+from backend.codes import new_hashed_access_code
 from backend.deadlines import LONDON, WorkingCalendar
 from backend.models import StaffUser, Submission
 from backend.staff.audit import audit
+from backend.submissions import allocate_reference
 
 # What staff choose; an informal complaint is a complaint on the informal route.
 KINDS = {
@@ -31,7 +30,6 @@ KINDS = {
     "comment": "Comment",
     "compliment": "Compliment",
 }
-_MAX_REFERENCE_TRIES = 5
 
 
 class IntakeError(ValueError):
@@ -93,13 +91,13 @@ async def record(
     session: AsyncSession, intake: Intake, actor: StaffUser, calendar: WorkingCalendar, now: datetime
 ) -> tuple[Submission, str]:
     """Store it with its case and a timeline line; returns the record and its one-time access code."""
-    code = new_access_code()
-    code_hash = await asyncio.to_thread(hash_access_code, code)
+    code, code_hash = await new_hashed_access_code()
     kind = "complaint" if intake.kind == "informal" else intake.kind
     noon = datetime.combine(intake.received_on, time(12), tzinfo=LONDON).astimezone(UTC)
-    for _ in range(_MAX_REFERENCE_TRIES):
+
+    def build(reference: str) -> tuple[Submission, Case]:
         submission = Submission(
-            reference=new_reference(kind),
+            reference=reference,
             kind=kind,
             what_happened=intake.what_happened.strip(),
             desired_outcome=intake.desired_outcome.strip() or None,
@@ -114,24 +112,21 @@ async def record(
         session.add(submission)
         case = _case_for(submission, intake, calendar)
         session.add(case)
-        try:
-            await session.flush()
-        except IntegrityError:
-            await session.rollback()
-            continue
-        session.add(_received_event(case, intake, actor, now))
-        await audit(
-            session,
-            actor,
-            "record_case",
-            "case",
-            submission.reference,
-            f"{KINDS[intake.kind]} received by {intake.received_via} from {intake.complainant}",
-            home_code=intake.home_code,
-        )
-        await session.commit()
-        return submission, code
-    raise RuntimeError("could not allocate a unique reference")
+        return submission, case
+
+    submission, case = await allocate_reference(session, kind, build)
+    session.add(_received_event(case, intake, actor, now))
+    await audit(
+        session,
+        actor,
+        "record_case",
+        "case",
+        submission.reference,
+        f"{KINDS[intake.kind]} received by {intake.received_via} from {intake.complainant}",
+        home_code=intake.home_code,
+    )
+    await session.commit()
+    return submission, code
 
 
 def _case_for(submission: Submission, intake: Intake, calendar: WorkingCalendar) -> Case:

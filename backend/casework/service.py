@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.casework.models import Case, CaseEvent, CaseOutcome
 from backend.casework.rules import StepInput, WorkflowError, apply, initial_step
 from backend.casework.steps import CHILD_NEXT_STAGE, STEPS
 from backend.config import Settings
+from backend.db import rowcount
 from backend.deadlines import WorkingCalendar, local_date
 from backend.models import StaffUser, Submission
 from backend.staff.audit import audit
@@ -152,9 +153,25 @@ async def _staff_account_named(session: AsyncSession, name: str) -> int | None:
 async def child_asks_next_stage(
     session: AsyncSession, case: Case, now: datetime, calendar: WorkingCalendar
 ) -> CaseEvent:
-    """The child, with their reference and code, asks for Stage 2 (or 3) from the chat."""
+    """The child, with their reference and code, asks for Stage 2 (or 3) from the chat.
+
+    Two taps at once both read the state before either writes: the state moves only if it is still
+    the one read (compare-and-set), so one request is recorded and the other is refused.
+    """
     action = CHILD_NEXT_STAGE.get(case.state)
     if action is None or case.submission.kind != "complaint":
         raise WorkflowError("there is no answer to take further right now")
+    to_state = STEPS[action].to_state
+    moved = await session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.state == case.state)
+        .values(state=to_state)
+        # `perform` changes the loaded case itself (from the state it was in), in this transaction.
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(moved) != 1:
+        await session.rollback()
+        await session.refresh(case)  # the state the other tap recorded: the refusal says why from it
+        raise WorkflowError("the child has already asked for the next stage")
     data = StepInput(on=local_date(now), note="Asked in the chat with their reference and code")
     return await perform(session, case, action, data, None, calendar, now)

@@ -420,6 +420,36 @@ COMPLAINT = ("complaint",)
 EVERY_STATE = tuple(s.value for s in State)
 ANY_ROUTE = ("statutory", "informal")
 
+
+def response_step(
+    stage: str,
+    what: str,
+    state: str,
+    to_state: str,
+    child: ChildWords,
+    *,
+    routes: tuple[str, ...] = ("statutory",),
+    closes: bool = False,
+) -> Step:
+    """A stage's response to a complaint (respond_<stage>): the letter, the child's words and the finding kept
+    for `stage`; the stage's clock stops. `what` names the stage in the form ("Stage 1")."""
+    return Step(
+        f"respond_{stage}",
+        f"Record {what} response",
+        f"{what[:1].upper()}{what[1:]} response sent",
+        COMPLAINT,
+        (state,),
+        (ON, LETTER, FOR_CHILD, OUTCOME, REMEDY, LEARNING),
+        lambda ctx: _finding(ctx, stage),
+        to_state=to_state,
+        clock=STOP,
+        child=_words(child),
+        routes=routes,
+        primary=True,
+        closes=closes,
+    )
+
+
 STEPS: dict[str, Step] = {
     step.name: step
     for step in (
@@ -470,24 +500,16 @@ STEPS: dict[str, Step] = {
                 ChildWords("The manager is trying to sort it out with you.", "You should hear back by {date}.")
             ),
         ),
-        Step(
-            "respond_informal",
-            "Record informal resolution response",
-            "Informal resolution response sent",
-            COMPLAINT,
-            ("informal",),
-            (ON, LETTER, FOR_CHILD, OUTCOME, REMEDY, LEARNING),
-            lambda ctx: _finding(ctx, "informal"),
-            to_state=State.closed,
-            clock=STOP,
-            child=_words(
-                ChildWords(
-                    "The manager has answered you.",
-                    "If you are not happy with the answer, you can ask for it to be a complaint. " + _ASK_HELP,
-                )
+        response_step(
+            "informal",
+            "informal resolution",
+            "informal",
+            State.closed,
+            ChildWords(
+                "The manager has answered you.",
+                "If you are not happy with the answer, you can ask for it to be a complaint. " + _ASK_HELP,
             ),
             routes=("informal",),
-            primary=True,
             closes=True,
         ),
         Step(
@@ -550,23 +572,15 @@ STEPS: dict[str, Step] = {
                 )
             ),
         ),
-        Step(
-            "respond_stage1",
-            "Record Stage 1 response",
-            "Stage 1 response sent",
-            COMPLAINT,
-            ("stage1",),
-            (ON, LETTER, FOR_CHILD, OUTCOME, REMEDY, LEARNING),
-            lambda ctx: _finding(ctx, "stage1"),
-            to_state=State.stage1_responded,
-            clock=STOP,
-            child=_words(
-                ChildWords(
-                    "The manager has answered your complaint.",
-                    "If you are not happy with the answer, you can ask for someone else to look at it. " + _ASK_HELP,
-                )
+        response_step(
+            "stage1",
+            "Stage 1",
+            "stage1",
+            State.stage1_responded,
+            ChildWords(
+                "The manager has answered your complaint.",
+                "If you are not happy with the answer, you can ask for someone else to look at it. " + _ASK_HELP,
             ),
-            primary=True,
         ),
         Step(
             "request_stage2",
@@ -632,23 +646,15 @@ STEPS: dict[str, Step] = {
                 )
             ),
         ),
-        Step(
-            "respond_stage2",
-            "Record Stage 2 response",
-            "Stage 2 response sent",
-            COMPLAINT,
-            ("stage2",),
-            (ON, LETTER, FOR_CHILD, OUTCOME, REMEDY, LEARNING),
-            lambda ctx: _finding(ctx, "stage2"),
-            to_state=State.stage2_responded,
-            clock=STOP,
-            child=_words(
-                ChildWords(
-                    "You have had an answer from the person who looked into your complaint.",
-                    "If you are still not happy, you can ask for a group of people to look at it again. " + _ASK_HELP,
-                )
+        response_step(
+            "stage2",
+            "Stage 2",
+            "stage2",
+            State.stage2_responded,
+            ChildWords(
+                "You have had an answer from the person who looked into your complaint.",
+                "If you are still not happy, you can ask for a group of people to look at it again. " + _ASK_HELP,
             ),
-            primary=True,
         ),
         Step(
             "request_stage3",
@@ -704,18 +710,12 @@ STEPS: dict[str, Step] = {
             ),
             primary=True,
         ),
-        Step(
-            "respond_stage3",
-            "Record Stage 3 response",
-            "Stage 3 response sent",
-            COMPLAINT,
-            ("stage3_reported",),
-            (ON, LETTER, FOR_CHILD, OUTCOME, REMEDY, LEARNING),
-            lambda ctx: _finding(ctx, "stage3"),
-            to_state=State.stage3_responded,
-            clock=STOP,
-            child=_words(ChildWords("You have had the final answer about your complaint.", _OMBUDSMAN_FOR_CHILD)),
-            primary=True,
+        response_step(
+            "stage3",
+            "Stage 3",
+            "stage3_reported",
+            State.stage3_responded,
+            ChildWords("You have had the final answer about your complaint.", _OMBUDSMAN_FOR_CHILD),
         ),
         Step(
             "signpost_ombudsman",

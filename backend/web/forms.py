@@ -27,6 +27,11 @@ def text(form: Form, name: str) -> str:
     return value
 
 
+def texts(form: Form, name: str) -> list[str]:
+    """Every text value of a field that can repeat (checkboxes, a multiple select); anything else is skipped."""
+    return [v for v in form.getall(name, []) if isinstance(v, str)]
+
+
 def optional_date(form: Form, name: str) -> date | None:
     raw = text(form, name).strip()
     try:
@@ -49,8 +54,8 @@ def step_input(form: Form, today: date) -> StepInput:
         text_sent=text(form, "text_sent"),
         note=text(form, "note"),
         outcome=text(form, "outcome"),
-        remedies=[v for v in form.getall("remedies", []) if isinstance(v, str)],
-        categories=[v for v in form.getall("categories", []) if isinstance(v, str)],
+        remedies=texts(form, "remedies"),
+        categories=texts(form, "categories"),
         learning=text(form, "learning"),
         reason=text(form, "reason"),
         agreed_with=text(form, "agreed_with"),

@@ -13,7 +13,7 @@ from backend.deadlines import local_date
 from backend.staff.models import Home
 from backend.staff.roles import CASE_WORKERS, home_scope, require_role
 from backend.timeutil import utcnow
-from backend.web.forms import FormError, checked, optional_date, text
+from backend.web.forms import FormError, checked, optional_date, text, texts
 
 
 async def _homes(request: web.Request, user_homes: set[str] | None) -> list[Home]:
@@ -49,8 +49,8 @@ async def intake_submit(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         scope = await home_scope(session, user)
     homes = await _homes(request, scope)
-    services = [v for v in form.getall("services", []) if isinstance(v, str)]
-    categories = [v for v in form.getall("categories", []) if isinstance(v, str)]
+    services = texts(form, "services")
+    categories = texts(form, "categories")
     # What the form shows again when it comes back with a message.
     shown: dict[str, object] = {k: v for k, v in form.items() if isinstance(v, str)}
     shown["services"] = services

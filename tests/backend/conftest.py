@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -131,3 +132,9 @@ async def submit(client: TestClient, headers: dict[str, str], **fields: object) 
     resp = await client.post("/api/v1/submissions", json=body, headers=headers)
     assert resp.status == 201, await resp.text()
     return await resp.json()
+
+
+def sql(settings: Settings, query: str, *args: object) -> list[tuple]:
+    """Run one statement on the test's SQLite file directly (setting up, or checking what was stored)."""
+    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
+        return conn.execute(query, args).fetchall()

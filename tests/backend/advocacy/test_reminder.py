@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -14,13 +13,8 @@ from backend.config import Settings, SmtpSettings
 from backend.reminders.job import ADVOCACY_LISTED_DAYS, send_reminders
 from backend.timeutil import utcnow
 from tests.backend.advocacy_notice.support import ask
-from tests.backend.conftest import submit
+from tests.backend.conftest import sql, submit
 from tests.backend.notify.smtp_server import SmtpServer
-
-
-def _sql(settings: Settings, query: str, *args: object) -> None:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        conn.execute(query, args)
 
 
 async def test_undelivered_requests_of_the_last_days_are_listed_and_staff_conduct_stays_hidden_from_managers(
@@ -33,7 +27,7 @@ async def test_undelivered_requests_of_the_last_days_are_listed_and_staff_conduc
     # The client's settings have no provider address: every request is "not configured".
     plain = await submit(client, service_headers, home="home-1")
     conduct = await submit(client, service_headers, home="home-1")
-    _sql(
+    sql(
         settings,
         "UPDATE cases SET staff_conduct = 1 WHERE submission_id = (SELECT id FROM submissions WHERE reference = ?)",
         conduct["reference"],
@@ -42,7 +36,7 @@ async def test_undelivered_requests_of_the_last_days_are_listed_and_staff_conduc
     await ask(client, service_headers, home="home-1", reference=conduct["reference"], anonymous=True)
     old = await ask(client, service_headers, home="home-1")
     old_day = f"{utcnow() - timedelta(days=ADVOCACY_LISTED_DAYS + 1):%Y-%m-%d %H:%M:%S.%f}"
-    _sql(settings, "UPDATE advocacy_requests SET created_at = ? WHERE id = ?", old_day, old["id"])
+    sql(settings, "UPDATE advocacy_requests SET created_at = ? WHERE id = ?", old_day, old["id"])
     await make_staff("manager1", "manager", homes=("home-1",), email="m1@home.example")
     await make_staff("manager2", "manager", homes=("home-2",), email="m2@home.example")
     await make_staff("officer", "complaints_officer", email="co@la.example")

@@ -7,7 +7,6 @@ would, and then either posts an alert (the per-event check) or waits for the qui
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -19,15 +18,10 @@ from backend.alerts import stream
 from backend.config import Settings
 from backend.timeutil import utcnow
 from tests.backend.alerts_support import post_alert, read_sse
-from tests.backend.conftest import login
+from tests.backend.conftest import login, sql
 
 MakeStaff = Callable[..., Awaitable[Any]]
 DEADLINE = 10.0
-
-
-def _sql(settings: Settings, query: str, *args: object) -> None:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        conn.execute(query, args)
 
 
 async def _open(client: TestClient) -> tuple[Any, Any]:
@@ -53,7 +47,7 @@ async def test_a_lead_made_manager_stops_getting_allegations_against_staff(
     await make_staff("lead", "safeguarding_lead")
     await login(client, "lead")
     resp, events = await _open(client)
-    _sql(settings, "UPDATE staff_users SET role = 'manager' WHERE username = 'lead'")
+    sql(settings, "UPDATE staff_users SET role = 'manager' WHERE username = 'lead'")
     await post_alert(client, service_headers, "conduct-after-1", category="staff_conduct")
     name, data = await asyncio.wait_for(anext(events), DEADLINE)
     assert (name, data) == ("expired", {"reason": "your role or homes changed"})
@@ -68,7 +62,7 @@ async def test_a_manager_moved_off_a_home_stops_getting_its_alerts(
     await make_staff("mgr", "manager", homes=("home-1",))
     await login(client, "mgr")
     resp, events = await _open(client)
-    _sql(settings, "DELETE FROM home_managers")
+    sql(settings, "DELETE FROM home_managers")
     await post_alert(client, service_headers, "home-one-alert-1", home="home-1")
     name, data = await asyncio.wait_for(anext(events), DEADLINE)
     assert (name, data["reason"]) == ("expired", "your role or homes changed")
@@ -82,7 +76,7 @@ async def test_a_disabled_account_gets_no_further_alert(
     await make_staff("officer", "complaints_officer")
     await login(client, "officer")
     resp, events = await _open(client)
-    _sql(settings, "UPDATE staff_users SET active = 0")
+    sql(settings, "UPDATE staff_users SET active = 0")
     await post_alert(client, service_headers, "after-disable-1")
     name, data = await asyncio.wait_for(anext(events), DEADLINE)
     assert (name, data["reason"]) == ("expired", "session ended")
@@ -99,7 +93,7 @@ async def test_a_quiet_stream_ends_when_the_session_reaches_its_absolute_lifetim
     await login(client, "lead")
     resp, events = await _open(client)
     old = (utcnow() - timedelta(hours=settings.session_absolute_hours, minutes=1)).isoformat()
-    _sql(settings, "UPDATE staff_sessions SET created_at = ?", old)
+    sql(settings, "UPDATE staff_sessions SET created_at = ?", old)
     name, data = await asyncio.wait_for(anext(events), DEADLINE)
     assert (name, data["reason"]) == ("expired", "session ended")
     resp.close()
@@ -113,7 +107,7 @@ async def test_a_quiet_stream_ends_when_the_role_changes(
     await make_staff("officer", "complaints_officer")
     await login(client, "officer")
     resp, events = await _open(client)
-    _sql(settings, "UPDATE staff_users SET role = 'auditor'")
+    sql(settings, "UPDATE staff_users SET role = 'auditor'")
     name, data = await asyncio.wait_for(anext(events), DEADLINE)
     assert (name, data["reason"]) == ("expired", "your role or homes changed")
     resp.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -80,6 +81,21 @@ async def test_the_pass_from_the_status_answer_asks_without_the_code_once(
     assert refused["why"] == "already_asked"
     assert refused["status"]["stage_for_child"] == "You asked for someone else to look at your complaint."
     _, events = await case_and_events(db, created["reference"])
+    assert [e.action for e in events].count("request_stage2") == 1
+
+
+async def test_two_taps_at_the_same_instant_record_one_request(
+    client: TestClient, service_headers: dict[str, str], db: async_sessionmaker, officer: None
+) -> None:
+    created = await submit(client, service_headers)
+    await answer_stage1(db, created["reference"])
+    proof = {"access_code": created["access_code"]}
+    taps = await asyncio.gather(*(ask(client, service_headers, created["reference"], **proof) for _ in range(2)))
+    assert sorted(t.status for t in taps) == [200, 409]
+    (refused,) = [await t.json() for t in taps if t.status == 409]
+    assert refused["why"] == "already_asked"
+    case, events = await case_and_events(db, created["reference"])
+    assert case.state == "stage2_requested"
     assert [e.action for e in events].count("request_stage2") == 1
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from backend.codes import access_code_matches
@@ -79,6 +81,35 @@ async def test_retried_request_with_same_key_creates_one_record(
     (row,) = _rows(settings)
     # Only the code from the last answer works: that is the one the child saw.
     assert access_code_matches(row["access_code_hash"], second["access_code"])
+
+
+async def test_the_same_key_sent_twice_at_once_still_creates_one_record(
+    client: TestClient, service_headers: dict[str, str], settings: Settings
+) -> None:
+    payload = {**COMPLAINT, "idempotency_key": "racing-key-123"}
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/submissions", json=payload, headers=service_headers) for _ in range(2))
+    )
+    assert [a.status for a in answers] == [201, 201]
+    first, second = [await a.json() for a in answers]
+    assert first["reference"] == second["reference"]
+    (row,) = _rows(settings)
+    assert row["reference"] == first["reference"]
+
+
+async def test_a_reference_already_taken_is_drawn_again(
+    client: TestClient, service_headers: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = (await (await client.post("/api/v1/submissions", json=COMPLAINT, headers=service_headers)).json())[
+        "reference"
+    ]
+    drawn = iter([taken, taken, "CMP-ZZZZ-ZZ"])
+    monkeypatch.setattr("backend.submissions.new_reference", lambda kind: next(drawn))
+    resp = await client.post("/api/v1/submissions", json=COMPLAINT, headers=service_headers)
+    assert resp.status == 201
+    assert (await resp.json())["reference"] == "CMP-ZZZZ-ZZ"
+    assert sorted(r["reference"] for r in _rows(settings)) == sorted([taken, "CMP-ZZZZ-ZZ"])
+    assert len(sqlite_rows(settings.database_url.split(":///", 1)[1], "SELECT id FROM cases")) == 2
 
 
 async def test_post_without_service_token_is_refused(client: TestClient, settings: Settings) -> None:

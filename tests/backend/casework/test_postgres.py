@@ -13,6 +13,8 @@ from backend.auth import hash_password
 from backend.config import Settings
 from backend.db import make_engine, make_sessionmaker
 from backend.models import StaffUser
+from tests.backend.api.casework_steps import answer_stage1
+from tests.backend.casework.test_service import assert_one_request_recorded, two_taps_at_once
 from tests.backend.conftest import SERVICE_TOKEN, STAFF_PASSWORD, login, submit
 from tests.backend.test_postgres import pg_settings  # noqa: F401 - the fixture
 
@@ -57,3 +59,26 @@ async def test_a_complaint_is_acknowledged_and_checked_on_postgres(
             await conn.execute("DELETE FROM audit_log")
     finally:
         await conn.close()
+
+
+async def test_two_taps_at_once_record_one_next_stage_request_on_postgres(
+    pg_settings: Settings,  # noqa: F811
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> None:
+    engine = make_engine(pg_settings.database_url)
+    db = make_sessionmaker(engine)
+    try:
+        async with db() as session:
+            session.add(
+                StaffUser(username="officer", role="complaints_officer", password_hash=hash_password(STAFF_PASSWORD))
+            )
+            await session.commit()
+        client = await aiohttp_client(create_app(pg_settings))
+        created = await submit(client, HEADERS)
+        await answer_stage1(db, created["reference"])
+
+        results = await two_taps_at_once(db, created["reference"])
+
+        await assert_one_request_recorded(db, created["reference"], results)
+    finally:
+        await engine.dispose()

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-import sqlite3
 import sys
 from asyncio.subprocess import PIPE
 from collections.abc import Awaitable, Callable
@@ -22,15 +21,10 @@ from backend.deadlines import local_date
 from backend.reminders.job import send_reminders
 from backend.reminders.schedule import seconds_until
 from backend.timeutil import utcnow
-from tests.backend.conftest import SERVICE_TOKEN, submit
+from tests.backend.conftest import SERVICE_TOKEN, sql, submit
 from tests.backend.notify.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _sql(settings: Settings, query: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        return conn.execute(query, args).fetchall()
 
 
 @pytest.fixture
@@ -44,7 +38,7 @@ async def cases(
     overdue = (await submit(client, service_headers, home="home-1"))["reference"]
     await submit(client, service_headers, home="home-2", kind="compliment")
     past = (local_date(utcnow()) - timedelta(days=10)).isoformat()
-    _sql(settings, "UPDATE cases SET due_on = ? WHERE state = 'received' AND due_on IS NOT NULL", past)
+    sql(settings, "UPDATE cases SET due_on = ? WHERE state = 'received' AND due_on IS NOT NULL", past)
     await make_staff("manager1", "manager", homes=("home-1",), email="m1@home.example")
     await make_staff("manager2", "manager", homes=("home-2",), email="m2@home.example")
     return {"overdue": overdue}
@@ -63,7 +57,7 @@ async def test_each_manager_gets_only_their_homes_cases_by_email(
     assert cases["overdue"] in body and "OVERDUE" in body
     # References only: the child's words never leave the case page.
     assert "Staff took my phone" not in body
-    assert ("system", "reminder_sent") in _sql(settings, "SELECT actor_username, action FROM audit_log")
+    assert ("system", "reminder_sent") in sql(settings, "SELECT actor_username, action FROM audit_log")
 
 
 async def test_without_smtp_the_reminder_is_a_log_line(

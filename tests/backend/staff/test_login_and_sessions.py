@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -12,12 +11,7 @@ from aiohttp.test_utils import TestClient
 from backend.app import create_app
 from backend.config import Settings
 from backend.timeutil import utcnow
-from tests.backend.conftest import csrf_from, login
-
-
-def _sql(settings: Settings, query: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        return conn.execute(query, args).fetchall()
+from tests.backend.conftest import csrf_from, login, sql
 
 
 async def test_staff_pages_send_anonymous_visitors_to_login(client: TestClient) -> None:
@@ -44,7 +38,7 @@ async def test_login_sets_an_httponly_samesite_strict_cookie_and_stores_only_a_h
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Strict"
     assert cookie["path"] == "/staff"
-    ((stored,),) = _sql(settings, "SELECT token_hash FROM staff_sessions")
+    ((stored,),) = sql(settings, "SELECT token_hash FROM staff_sessions")
     assert cookie.value not in stored and len(stored) == 64
 
 
@@ -98,13 +92,13 @@ async def test_session_expires_after_inactivity(
     await login(client, "officer")
     assert (await client.get("/staff/cases", allow_redirects=False)).status == 200
     # 29 minutes idle: still in. Each request moves last_seen forward.
-    _sql(settings, "UPDATE staff_sessions SET last_seen_at = ?", (utcnow() - timedelta(minutes=29)).isoformat())
+    sql(settings, "UPDATE staff_sessions SET last_seen_at = ?", (utcnow() - timedelta(minutes=29)).isoformat())
     assert (await client.get("/staff/cases", allow_redirects=False)).status == 200
     # 31 minutes idle: out, and the session row is gone.
-    _sql(settings, "UPDATE staff_sessions SET last_seen_at = ?", (utcnow() - timedelta(minutes=31)).isoformat())
+    sql(settings, "UPDATE staff_sessions SET last_seen_at = ?", (utcnow() - timedelta(minutes=31)).isoformat())
     resp = await client.get("/staff/cases", allow_redirects=False)
     assert resp.status == 303
-    assert _sql(settings, "SELECT COUNT(*) FROM staff_sessions") == [(0,)]
+    assert sql(settings, "SELECT COUNT(*) FROM staff_sessions") == [(0,)]
     login_page = await client.get(resp.headers["Location"])
     assert "period of inactivity" in await login_page.text()
 
@@ -116,7 +110,7 @@ async def test_logout_ends_the_session_on_the_server(
     csrf = await login(client, "officer")
     resp = await client.post("/staff/logout", data={"csrf_token": csrf}, allow_redirects=False)
     assert resp.status == 303
-    assert _sql(settings, "SELECT COUNT(*) FROM staff_sessions") == [(0,)]
+    assert sql(settings, "SELECT COUNT(*) FROM staff_sessions") == [(0,)]
     assert (await client.get("/staff/cases", allow_redirects=False)).status == 303
 
 
@@ -125,7 +119,7 @@ async def test_deactivated_account_loses_its_session(
 ) -> None:
     await make_staff("officer", "complaints_officer")
     await login(client, "officer")
-    _sql(settings, "UPDATE staff_users SET active = 0")
+    sql(settings, "UPDATE staff_users SET active = 0")
     assert (await client.get("/staff/cases", allow_redirects=False)).status == 303
 
 
@@ -145,7 +139,7 @@ async def test_logging_in_again_replaces_the_old_session(
 ) -> None:
     await make_staff("officer", "complaints_officer")
     await login(client, "officer")
-    first = _sql(settings, "SELECT token_hash FROM staff_sessions")
+    first = sql(settings, "SELECT token_hash FROM staff_sessions")
     await login(client, "officer")
-    second = _sql(settings, "SELECT token_hash FROM staff_sessions")
+    second = sql(settings, "SELECT token_hash FROM staff_sessions")
     assert len(second) == 1 and second != first

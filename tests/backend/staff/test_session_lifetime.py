@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -13,12 +12,7 @@ from aiohttp.test_utils import TestClient
 from backend.app import create_app
 from backend.config import Settings
 from backend.timeutil import utcnow
-from tests.backend.conftest import SERVICE_TOKEN, login
-
-
-def _sql(settings: Settings, query: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        return conn.execute(query, args).fetchall()
+from tests.backend.conftest import SERVICE_TOKEN, login, sql
 
 
 async def test_a_busy_session_still_ends_at_its_absolute_lifetime(
@@ -32,14 +26,14 @@ async def test_a_busy_session_still_ends_at_its_absolute_lifetime(
     await make_staff("officer", "complaints_officer")
     await login(client, "officer")
     # Logged in 11 h 59 min ago, busy all along: still in.
-    _sql(settings, "UPDATE staff_sessions SET created_at = ?", (utcnow() - timedelta(hours=11, minutes=59)).isoformat())
+    sql(settings, "UPDATE staff_sessions SET created_at = ?", (utcnow() - timedelta(hours=11, minutes=59)).isoformat())
     assert (await client.get("/staff/cases", allow_redirects=False)).status == 200
     # 12 h 1 min ago, with a request a moment ago: out, and the row is gone.
-    _sql(settings, "UPDATE staff_sessions SET created_at = ?", (utcnow() - timedelta(hours=12, minutes=1)).isoformat())
+    sql(settings, "UPDATE staff_sessions SET created_at = ?", (utcnow() - timedelta(hours=12, minutes=1)).isoformat())
     resp = await client.get("/staff/cases", allow_redirects=False)
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/staff/login")
-    assert _sql(settings, "SELECT COUNT(*) FROM staff_sessions") == [(0,)]
+    assert sql(settings, "SELECT COUNT(*) FROM staff_sessions") == [(0,)]
     login_page = await client.get(resp.headers["Location"])
     assert "at its time limit" in await login_page.text()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
@@ -12,16 +11,11 @@ from aiohttp.test_utils import TestClient
 from backend.config import Settings
 from backend.deadlines import WorkingCalendar, local_date
 from backend.timeutil import utcnow
-from tests.backend.conftest import login, submit
-
-
-def _sql(settings: Settings, query: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        return conn.execute(query, args).fetchall()
+from tests.backend.conftest import login, sql, submit
 
 
 def set_due(settings: Settings, ref: str, due: date) -> None:
-    _sql(
+    sql(
         settings,
         "UPDATE cases SET due_on = ? WHERE submission_id = (SELECT id FROM submissions WHERE reference = ?)",
         due.isoformat(),
@@ -140,17 +134,17 @@ async def test_a_complaint_runs_from_receipt_to_the_ombudsman(
     assert "new limit 40 working days" in html
     assert "Panel: C. Chair, D. Member, E. Member" in html
     # Each stage keeps its own finding.
-    assert _sql(settings, "SELECT stage, outcome FROM case_outcomes ORDER BY id") == [
+    assert sql(settings, "SELECT stage, outcome FROM case_outcomes ORDER BY id") == [
         ("stage1", "not_upheld"),
         ("stage2", "not_upheld"),
         ("stage3", "not_upheld"),
     ]
-    events = _sql(settings, "SELECT action, actor_username, text_sent FROM case_events ORDER BY id")
+    events = sql(settings, "SELECT action, actor_username, text_sent FROM case_events ORDER BY id")
     assert [e[0] for e in events] == [a for a, _ in steps]
     assert all(e[1] == "officer" for e in events)
     assert events[0][2] == "Thank you, I am looking into it"
     # The JSON API's status mirrors the workflow.
-    assert _sql(settings, "SELECT status FROM submissions") == [("closed",)]
+    assert sql(settings, "SELECT status FROM submissions") == [("closed",)]
 
 
 async def test_an_incomplete_step_shows_the_reason_and_keeps_what_was_typed(
@@ -234,6 +228,6 @@ async def test_a_complaint_the_detector_saw_as_about_staff_arrives_flagged(
     flagged = (await submit(client, service_headers, staff_conduct=True))["reference"]
     plain = (await submit(client, service_headers))["reference"]
     rows = dict(
-        _sql(settings, "SELECT s.reference, c.staff_conduct FROM cases c JOIN submissions s ON s.id = c.submission_id")
+        sql(settings, "SELECT s.reference, c.staff_conduct FROM cases c JOIN submissions s ON s.id = c.submission_id")
     )
     assert rows == {flagged: 1, plain: 0}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -12,12 +11,7 @@ from aiohttp.test_utils import TestClient
 from backend.config import Settings
 from backend.deadlines import local_date
 from backend.timeutil import utcnow
-from tests.backend.conftest import login
-
-
-def _sql(settings: Settings, query: str) -> list[tuple]:
-    with sqlite3.connect(settings.database_url.split(":///", 1)[1]) as conn:
-        return conn.execute(query).fetchall()
+from tests.backend.conftest import login, sql, submit
 
 
 @pytest.fixture
@@ -54,7 +48,7 @@ async def test_a_parents_phone_complaint_about_two_homes_is_recorded_with_who_an
     html = await resp.text()
     reference = re.search(r'id="new-reference">([A-Z0-9-]+)<', html).group(1)
     assert re.search(r'id="new-code">[A-Z0-9]{6}<', html)
-    rows = _sql(
+    rows = sql(
         settings,
         "SELECT c.complainant, c.complainant_name, c.received_via, c.services, c.state, c.due_on IS NOT NULL, "
         "s.kind, s.first_name FROM cases c JOIN submissions s ON s.id = c.submission_id",
@@ -65,7 +59,24 @@ async def test_a_parents_phone_complaint_about_two_homes_is_recorded_with_who_an
     page = await (await client.get(f"/staff/cases/{reference}")).text()
     assert "Parent or relative: Mrs P (mother)" in page
     assert "by telephone, recorded by manager" in page
-    assert _sql(settings, "SELECT action FROM audit_log WHERE action = 'record_case'") == [("record_case",)]
+    assert sql(settings, "SELECT action FROM audit_log WHERE action = 'record_case'") == [("record_case",)]
+
+
+async def test_a_reference_already_taken_is_drawn_again(
+    client: TestClient,
+    manager: str,
+    settings: Settings,
+    service_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken = (await submit(client, service_headers))["reference"]
+    drawn = iter([taken, "CMP-ZZZZ-ZZ"])
+    monkeypatch.setattr("backend.submissions.new_reference", lambda kind: next(drawn))
+    resp = await client.post("/staff/cases/new", data=_form(manager))
+    assert resp.status == 200
+    assert 'id="new-reference">CMP-ZZZZ-ZZ<' in await resp.text()
+    assert sql(settings, "SELECT count(*) FROM cases") == [(2,)]
+    assert sql(settings, "SELECT target_id FROM audit_log WHERE action = 'record_case'") == [("CMP-ZZZZ-ZZ",)]
 
 
 async def test_someone_acting_for_the_child_needs_the_childs_consent(client: TestClient, manager: str) -> None:
@@ -81,7 +92,7 @@ async def test_an_informal_complaint_starts_on_its_own_route(
 ) -> None:
     resp = await client.post("/staff/cases/new", data=_form(manager, kind="informal"))
     assert resp.status == 200
-    assert _sql(settings, "SELECT route, state, last_step FROM cases") == [
+    assert sql(settings, "SELECT route, state, last_step FROM cases") == [
         ("informal", "informal", "resolve_informally")
     ]
 
