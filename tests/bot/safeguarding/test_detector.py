@@ -171,6 +171,31 @@ def test_third_person_disclosures_are_alerts(detector: SafeguardingDetector, tex
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "my mums boyfriend sneaks in when im asleep",
+        "theres a bloke who stays at my nans and he comes in at night",
+        "one of my dads mates comes in at nite when everyone is asleep",
+    ],
+)
+def test_an_adult_outside_the_familys_care_coming_in_at_night_is_an_alert(
+    detector: SafeguardingDetector, text: str
+) -> None:
+    assert detector.detect(text).level == RISK
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["he comes in at night", "my dads friend comes in at night from work", "my mate comes in at night to play xbox"],
+)
+def test_coming_in_at_night_without_an_adult_named_is_not_that_pattern(
+    patterns_only: SafeguardingDetector, text: str
+) -> None:
+    # The classifier still reads these; the pattern needs an adult from outside the family's care.
+    assert "sexual_abuse/adult_comes_in_at_night" not in patterns_only.pattern_matches(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
     ["my last foster carer used to beat me", "when i was 7 my uncle raped me", "i overdosed last year"],
 )
 def test_past_harm_is_an_alert(detector: SafeguardingDetector, text: str) -> None:
