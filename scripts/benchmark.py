@@ -553,6 +553,55 @@ def measure_alerts(stack: Stack, target: Target, count: int) -> None:
     _print_latencies("its row in the live alerts page (Chromium)", count, in_browser)
 
 
+NAVIGATION_TIMING = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  const bytes = performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, n.transferSize);
+  return {load_ms: n.loadEventEnd, transfer_bytes: bytes};
+}"""
+
+
+def measure_chat_page(stack: Stack, loads: int = 5) -> None:
+    """The chat page on a set-up tablet in Chromium: loaded, and the greeting on screen; a fresh chat each time."""
+    try:
+        from playwright.sync_api import sync_playwright
+
+        from tests.browser import launch_chromium
+    except ImportError as exc:
+        print(f"  (no chat page measurement: {exc})")
+        return
+    config = stack.config
+    with sync_playwright() as pw:
+        try:
+            browser = launch_chromium(pw)
+        except FileNotFoundError as exc:
+            print(f"  (no chat page measurement: {exc})")
+            return
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 1280}, locale="en-GB")
+            page.goto(f"{config.rasa_url}/chat/setup")  # what staff do once per tablet
+            page.get_by_label("Home code").fill("bench-home")
+            page.get_by_label("Setup code").fill(config.secrets["TABLET_SETUP_CODE"])
+            page.get_by_role("button", name="Save").click()
+            page.get_by_role("status").wait_for()
+            load, greeting, size = [], [], []
+            for _ in range(loads):
+                started = time.perf_counter()
+                page.goto(f"{config.rasa_url}/chat/")
+                page.locator("#messages .msg-bot").first.wait_for(timeout=30_000)
+                page.locator("#typing").wait_for(state="hidden", timeout=30_000)
+                greeting.append((time.perf_counter() - started) * 1000)
+                timing = page.evaluate(NAVIGATION_TIMING)
+                load.append(timing["load_ms"])
+                size.append(timing["transfer_bytes"])
+                page.evaluate("() => sessionStorage.clear()")  # the next load starts a fresh chat
+        finally:
+            browser.close()
+    print(
+        f"  chat page on a tablet (Chromium, {loads} loads): load median {statistics.median(load):.0f} ms, "
+        f"greeting on screen median {statistics.median(greeting):.0f} ms, {statistics.median(size) / 1024:.0f} KiB"
+    )
+
+
 def _rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -671,6 +720,7 @@ def main(argv: list[str] | None = None) -> None:
             if name == "product" and stack is not None:
                 if args.alerts:
                     measure_alerts(stack, target, args.alerts)
+                measure_chat_page(stack)
                 print_memory(stack)
     print_table(results, steps)
     print(f"whole benchmark: {time.perf_counter() - started:.0f} s; load average now {os.getloadavg()[0]:.1f}")

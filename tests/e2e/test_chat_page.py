@@ -689,28 +689,15 @@ def test_axe_finds_no_serious_or_critical_problems(chat: Chat, stack: RunningSta
     assert serious == {state: [] for state in states}
 
 
-def test_the_page_loads_quickly(browser: Browser, stack: RunningStack) -> None:
+def test_the_page_greets_a_fresh_chat_on_every_load(browser: Browser, stack: RunningStack) -> None:
+    # How fast is measured by `make benchmark` (measure_chat_page), not asserted here.
     chat = new_chat(browser, stack)
     chat.set_up_tablet()
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
+    for _ in range(3):
         chat.page.goto(f"{stack.rasa_url}/chat/")
         chat.wait_for_reply(0)
-        greeting_ms = (time.perf_counter() - started) * 1000
-        nav = chat.page.evaluate(
-            "() => { const n = performance.getEntriesByType('navigation')[0];"
-            " return {dom_content_loaded_ms: n.domContentLoadedEventEnd, load_ms: n.loadEventEnd,"
-            " transfer_bytes: performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize,"
-            " n.transferSize)}; }"
-        )
-        timings.append({**nav, "greeting_shown_ms": round(greeting_ms, 1)})
+        assert chat.bot_messages.count() >= 1
         chat.page.evaluate("() => sessionStorage.clear()")  # the next load starts a fresh chat
-    OUTPUT.mkdir(exist_ok=True)
-    (OUTPUT / "chat-page-timing.json").write_text(json.dumps(timings, indent=2))
-    median = sorted(timings, key=lambda t: t["load_ms"])[len(timings) // 2]
-    assert median["load_ms"] < 1000
-    assert median["greeting_shown_ms"] < 5000
     chat.page.context.close()
 
 
