@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from backend.reports import suppress
 from backend.reports.charts import build_charts
-from backend.reports.figures import ReportFigures
+from backend.reports.figures import STAGE1_BANDS, ReportFigures
 from backend.reports.periods import format_day
 from backend.reports.tables import Table, build_tables, share
 
@@ -43,6 +43,10 @@ def _facts(fig: ReportFigures) -> dict[str, Any]:
         "within_10": share(times.counts[0], times.total),
         "within_20": share(within_20, times.total),
         "over_30": share(times.counts[-1], times.total),
+        # The sentence's day numbers come from the bands (and so from timescales.py), never written twice.
+        "stage1_days": STAGE1_BANDS[0][2],
+        "stage1_extended_days": STAGE1_BANDS[1][2],
+        "last_band_after": STAGE1_BANDS[-1][1] - 1,
     }
 
 

@@ -21,6 +21,7 @@ from backend.models import Submission
 from backend.reports.demo import DemoRefusedError, fill_like_seed_report
 from backend.reports.figures import ReportFigures, Scope, report_figures
 from backend.reports.periods import Period
+from backend.reports.render import body_html
 from backend.staff.models import Home
 from tests.backend.reports.conftest import TODAY, YEAR
 
@@ -71,6 +72,13 @@ async def test_the_report_reproduces_the_seed_annual_report(demo_url: str) -> No
     assert fig.advocacy_taken == 4
     assert fig.ombudsman_enquiries == 3
     assert fig.learning
+
+
+async def test_the_timescales_sentence_reads_its_days_from_the_bands(demo_url: str) -> None:
+    html = str(body_html(await _figures(demo_url)))
+    # Section 10's sentence, with the day numbers from timescales.py (through the bands), not the template.
+    assert "44.1% were answered within 10 working days and 67.6% within 20 working days" in html
+    assert "took more than 30 working days" in html
 
 
 async def test_last_year_counted_the_stage2_request(demo_url: str) -> None:
